@@ -1,0 +1,114 @@
+"""What every command shares: options declared once, options built from defaults/YAML/flags, errors to exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import difflib
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from gdcli.errors import ConfigError, GdcliError
+
+ISSUES_URL = "https://github.com/gdcli/gdcli/issues"
+DEBUG = {"on": bool(os.environ.get("GDCLI_DEBUG"))}
+
+# -- options declared once ---------------------------------------------------------------------------------
+Json = Annotated[Optional[bool], typer.Option("--json", help="Print one JSON document on stdout and nothing else there.", show_default=False)]
+Config = Annotated[Optional[Path], typer.Option("--config", help="Read options from a YAML file; flags given here override it.", show_default=False)]
+Vars = Annotated[Optional[str], typer.Option("--vars", help="Variable order, e.g. w1,w0 (default: natural sort).", show_default=False)]
+At = Annotated[Optional[str], typer.Option("--at", help="The point: w0=3,w1=4, or 3,4 in variable order.", show_default=False)]
+Seed = Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0).", show_default=False)]
+Plot = Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG plot to this file.", show_default=False)]
+Expr = Annotated[Optional[str], typer.Argument(help="The expression, e.g. \"2*w0**2 + 3*w1**2\".", show_default=False)]
+
+# Keys an experiment file may carry besides a command's options.
+EXPERIMENT_KEYS = {"name", "command", "expect", "sweep", "description", "seed"}
+
+
+def suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def options_from_mapping(cls, mapping: dict, *, where: str = "", marks: dict | None = None, ignore=()) -> dict:
+    """Check a YAML mapping's keys against an options dataclass; return the known values by field name."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in mapping.items():
+        field = str(key).replace("-", "_")
+        if field in ignore:
+            continue
+        if field not in names:
+            line, col = (marks or {}).get(key, (0, 0))
+            pos = f"{where}:{line}:{col}: " if line else (f"{where}: " if where else "")
+            raise ConfigError(f"{pos}unknown key '{key}'{suggest(field, names)}")
+        values[field] = value
+    return values
+
+
+def build_options(cls, config: Path | None, given: dict, command: str | None = None):
+    """One options dataclass from three sources in order: its defaults, a YAML file, then the flags given."""
+    values: dict[str, Any] = {}
+    if config is not None:
+        from gdcli.experiments.yamlio import load_yaml
+
+        data = load_yaml(config)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{config}: expected a mapping of option names to values")
+        if command and data.get("command", command) != command:
+            raise ConfigError(f"{config}: this file is for '{data['command']}', not '{command}'")
+        values.update(options_from_mapping(cls, data, where=str(config), marks=getattr(data, "marks", None),
+                                           ignore=EXPERIMENT_KEYS - {f.name for f in dataclasses.fields(cls)}))
+    names = {f.name for f in dataclasses.fields(cls)}
+    values.update({k: v for k, v in given.items() if k in names and v is not None})
+    missing = [f.name for f in dataclasses.fields(cls)
+               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in values]
+    if missing:
+        raise ConfigError(f"missing {', '.join(m.replace('_', '-') for m in missing)} (give it as an argument or in --config)")
+    return cls(**values)
+
+
+@contextlib.contextmanager
+def exit_codes():
+    """The one place errors become exit codes (SPEC §4)."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except GdcliError as exc:
+        sys.stdout.flush()
+        print(exc.render(), file=sys.stderr)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        raise typer.Exit(130) from None
+    except Exception as exc:  # a bug: say so briefly, the traceback only with --debug
+        if DEBUG["on"]:
+            traceback.print_exc()
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        print(f"internal error: {type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno}); "
+              f"please report it at {ISSUES_URL}" + ("" if DEBUG["on"] else " (rerun with --debug for the traceback)"),
+              file=sys.stderr)
+        raise typer.Exit(3) from None
+
+
+def run(cls, command: str, config: Path | None, given: dict, compute: Callable, document: Callable, render: Callable):
+    """Build options, compute, then print JSON or the tables; returns the result for a command to act on."""
+    with exit_codes():
+        opts = build_options(cls, config, given, command)
+        result = compute(opts)
+        if getattr(opts, "json", False):
+            from gdcli.render.output import emit_json
+
+            emit_json(document(result))
+        else:
+            from gdcli.render.output import console
+
+            render(result, console())
+        return result

@@ -1,0 +1,1 @@
+"""The mathematics: pure functions returning frozen result dataclasses. No printing, no CLI."""

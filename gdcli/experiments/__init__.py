@@ -1,0 +1,1 @@
+"""YAML experiments: safe loading, option schemas, sweeps and the batch runner."""
