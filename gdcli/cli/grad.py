@@ -22,6 +22,9 @@ class GradOptions:
     json: bool = False
 
 
+OPTIONS = GradOptions  # the options dataclass the YAML runner builds for this command
+
+
 def compute(opts: GradOptions):
     from gdcli.engine.calculus import GRAD_METHODS, gradient_at
     from gdcli.expr import compile_expression, parse_vector

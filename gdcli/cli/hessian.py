@@ -19,6 +19,9 @@ class HessianOptions:
     json: bool = False
 
 
+OPTIONS = HessianOptions  # the options dataclass the YAML runner builds for this command
+
+
 def compute(opts: HessianOptions):
     from gdcli.engine.calculus import hessian_at
     from gdcli.expr import compile_expression, parse_vector
