@@ -10,6 +10,7 @@ from gdcli import __version__
 from gdcli.cli import common
 from gdcli.cli.grad import grad
 from gdcli.cli.hessian import hessian
+from gdcli.cli.run import run
 
 app = typer.Typer(
     name="gdcli",
@@ -23,6 +24,7 @@ app = typer.Typer(
 # One line per command; each module holds the command function and its options dataclass.
 app.command("grad")(grad)
 app.command("hessian")(hessian)
+app.command("run")(run)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,14 @@
+"""The commands the YAML runner can run, by name, as their CLI modules (imported only when used)."""
+
+from __future__ import annotations
+
+import importlib
+
+COMMANDS = {
+    "grad": "gdcli.cli.grad",
+    "hessian": "gdcli.cli.hessian",
+}
+
+
+def command_module(name: str):
+    return importlib.import_module(COMMANDS[name])

@@ -1,0 +1,29 @@
+"""The summary table of `gdcli run`, and the failed checks under it."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+
+STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "interrupted": "yellow"}
+
+
+def render_run(results, console) -> None:
+    t = Table(title="experiments", title_justify="left")
+    t.add_column("experiment", overflow="fold")
+    t.add_column("command")
+    for col in ("runs", "status", "✓ checks", "✗ checks", "time"):
+        t.add_column(col, justify="left" if col == "status" else "right", no_wrap=True)
+    for r in results:
+        style = STATUS_STYLE.get(r.status, "")
+        t.add_row(r.name, r.command, str(r.runs), f"[{style}]{r.status}[/]", str(r.passed_checks),
+                  str(r.failed_checks), f"{r.seconds:.2f}s")
+    console.print(t)
+    for r in results:
+        if r.error:
+            console.print(f"[red]{r.name}[/]: {r.error}")
+        for c in r.checks:
+            if not c.passed:
+                console.print(f"[red]✗ {r.name}[/]: {c.name}: {c.message}")
+    passed = sum(r.status == "passed" for r in results)
+    console.print(f"{passed} of {len(results)} experiments passed")

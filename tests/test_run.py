@@ -1,0 +1,136 @@
+"""`gdcli run`: validation first (all errors, with positions), checks, results folder, exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gdcli.experiments.checks import evaluate, lookup, parse_checks
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+GOOD = """name: good
+command: grad
+expression: 2*w0**2 + 3*w1**2
+at: {w0: 3, w1: 4}
+expect:
+  - {path: value, equals: 66}
+  - {path: gradient, approx: [12, 24]}
+  - {path: norm, gt: 26.8, name: norm is about 26.83}
+"""
+
+
+def test_run_passes_and_writes_results(cli, tmp_path):
+    f = write(tmp_path, "good.yaml", GOOD)
+    r = cli("run", f, "--out", tmp_path / "out")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert "1 of 1 experiments passed" in r.stdout
+    result = json.loads((tmp_path / "out" / "good" / "result.json").read_text())
+    assert result["status"] == "passed" and result["result"]["value"] == 66
+    assert [c["name"] for c in result["checks"]][2] == "norm is about 26.83"
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert set(summary["versions"]) >= {"gdcli", "python", "numpy", "torch"}
+    assert summary["experiments"][0]["status"] == "passed"
+
+
+def test_failed_check_exits_1_and_names_the_check(cli, tmp_path):
+    f = write(tmp_path, "bad.yaml", GOOD.replace("equals: 66", "equals: 67"))
+    r = cli("run", f, "--out", tmp_path / "out")
+    assert r.exit_code == 1
+    assert "value equals 67: got 66.0" in r.stdout
+
+
+def test_invalid_files_report_all_errors_and_run_nothing(cli, tmp_path):
+    write(tmp_path, "a_misspelt.yaml", "name: a\ncommand: grad\nexpresion: x**2\nat: [1]\n")
+    write(tmp_path, "b_tag.yaml", f'name: b\ncommand: grad\nexpression: !!python/object/apply:os.system ["touch {tmp_path}/CANARY"]\nat: [1]\n')
+    write(tmp_path, "c_dup.yaml", "name: c\ncommand: grad\nexpression: x\nat: [1]\nexpression: y\n")
+    write(tmp_path, "d_good.yaml", GOOD)
+    r = cli("run", tmp_path, "--out", tmp_path / "out")
+    assert r.exit_code == 2
+    assert "a_misspelt.yaml:3:1: unknown key 'expresion' for grad; did you mean 'expression'?" in r.stderr
+    assert "b_tag.yaml:3:13: the tag !!python/object/apply:os.system is not allowed" in r.stderr
+    assert "c_dup.yaml:5:1: duplicate key 'expression' (first at line 3, again at line 5)" in r.stderr
+    assert "3 invalid files; nothing was run" in r.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "CANARY").exists()
+
+
+def test_string_option_keeps_yaml11_words_as_text(cli, tmp_path):
+    f = write(tmp_path, "m.yaml", "name: m\ncommand: grad\nexpression: x\nat: [1]\nmethod: on\n")
+    r = cli("run", f, "--out", tmp_path / "out")
+    assert r.exit_code == 2  # 'on' is the text "on", an unknown method: an error, not a silent True
+    assert "--method must be one of" in r.stdout + r.stderr
+
+
+def test_list_on_scalar_option_is_a_sweep(cli, tmp_path):
+    f = write(tmp_path, "s.yaml", "name: s\ncommand: grad\nexpression: x**3\nat: [2]\nmethod: [symbolic, autodiff, numeric]\n"
+              "expect:\n  - {path: 'sweep[2].result.gradient[0]', approx: 12, rel: 1e-8}\n"
+              "  - {path: 'sweep[1].options.method', equals: autodiff}\n")
+    r = cli("run", f, "--out", tmp_path / "out")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert "│    3 │ passed" in r.stdout
+
+
+def test_explicit_sweep_grid(cli, tmp_path):
+    f = write(tmp_path, "g.yaml", "name: g\ncommand: grad\nexpression: x*y\nsweep:\n  at: ['1,2', '3,4']\n"
+              "expect:\n  - {path: 'sweep[1].result.gradient', approx: [4, 3]}\n")
+    r = cli("run", f, "--out", tmp_path / "out")
+    assert r.exit_code == 0, r.stdout + r.stderr
+
+
+def test_jobs_run_in_parallel_processes(cli, tmp_path):
+    for i in range(3):
+        write(tmp_path, f"e{i}.yaml", GOOD.replace("name: good", f"name: e{i}"))
+    r = cli("run", tmp_path, "--out", tmp_path / "out", "--jobs", "2", "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert [e["name"] for e in doc["experiments"]] == ["e0", "e1", "e2"]
+    assert all(e["status"] == "passed" for e in doc["experiments"])
+
+
+def test_config_file_then_flags_override(cli, tmp_path):
+    f = write(tmp_path, "c.yaml", "expression: x**2 + y\nat: {x: 3, y: 1}\n")
+    doc = json.loads(cli("grad", "--config", f, "--json").stdout)
+    assert doc["gradient"] == [6, 1]
+    doc = json.loads(cli("grad", "--config", f, "--at", "x=1,y=0", "--json").stdout)
+    assert doc["gradient"] == [2, 1]
+    bad = write(tmp_path, "b.yaml", "expresion: x\n")
+    r = cli("grad", "--config", bad, "--at", "1")
+    assert r.exit_code == 2 and "b.yaml:1:1: unknown key 'expresion'; did you mean 'expression'?" in r.stderr
+
+
+@pytest.mark.parametrize("path,expected", [("a.b[1]", 2), ("a.b.1", 2), ("runs[0].status", "ok")])
+def test_lookup(path, expected):
+    assert lookup({"a": {"b": [1, 2]}, "runs": [{"status": "ok"}]}, path) == expected
+
+
+def test_shorthand_checks():
+    (check,) = parse_checks([{"run": 0, "status": "converged"}])
+    assert check.path == "runs[0].status"
+    assert evaluate(check, {"runs": [{"status": "converged"}]}).passed
+    assert not evaluate(check, {"runs": [{"status": "diverged"}]}).passed
+
+
+def test_every_experiment_in_the_repo_is_valid():
+    from gdcli.experiments.schema import expand_paths, load_experiment
+
+    files = expand_paths([str(ROOT / "experiments")])
+    assert files
+    for f in files:
+        load_experiment(f)
+
+
+def test_run_as_subprocess(tmp_path):
+    f = write(tmp_path, "good.yaml", GOOD)
+    p = subprocess.run([sys.executable, "-m", "gdcli", "run", str(f), "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "o" / "good" / "result.json").exists()
