@@ -9,6 +9,7 @@ import typer
 from gdcli import __version__
 from gdcli.cli import common
 from gdcli.cli.grad import grad
+from gdcli.cli.gradcheck import gradcheck
 from gdcli.cli.hessian import hessian
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app = typer.Typer(
 # One line per command; each module holds the command function and its options dataclass.
 app.command("grad")(grad)
 app.command("hessian")(hessian)
+app.command("gradcheck")(gradcheck)
 
 
 def _version(value: bool) -> None:
