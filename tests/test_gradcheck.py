@@ -192,3 +192,21 @@ def test_artifacts(userdir, tmp_path):
     assert [p.name for p in paths] == ["gradcheck_sweep.csv", "gradcheck_sweep.png"]
     lines = paths[0].read_text().splitlines()
     assert lines[0].startswith("h,forward_error") and len(lines) == 16
+
+
+def test_ctrl_c_during_sweep_keeps_rows_and_exits_130(cli, monkeypatch):
+    import gdcli.engine.stepsweep as stepsweep
+
+    real, calls = stepsweep._error, {"n": 0}
+
+    def interrupting(*args):
+        calls["n"] += 1
+        if calls["n"] > 8:  # 4 error evaluations per row: two rows, then Ctrl-C
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(stepsweep, "_error", interrupting)
+    r = cli("gradcheck", "exp(x)*sin(y)", "--at", "1,2", "--sweep", "--json")
+    assert r.exit_code == 130
+    doc = json.loads(r.stdout)
+    assert doc["interrupted"] is True and [row["h"] for row in doc["sweep"]["rows"]] == [0.1, 0.01]

@@ -152,7 +152,7 @@ def compute(opts: GradcheckOptions):
             if dim is not None and dim != n:
                 raise UsageError(f"--at has {n} components but --dim is {dim}")
         variables = [f"x[{i}]" for i in range(n)]
-        x = _point(opts, [], n, rng) if opts.at == "random" else parse_vector(opts.at, n, "--at")
+        x = rng.standard_normal(n) if opts.at.strip() == "random" else parse_vector(opts.at, n, "--at")
         x = np.asarray(x, dtype=dt)
         f, vectorised = user_function(fn, x, "--function")
         g, subject, source = user_gradient(grad, x), str(opts.function), str(opts.gradient)
