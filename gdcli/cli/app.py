@@ -9,6 +9,7 @@ import typer
 from gdcli import __version__
 from gdcli.cli import common
 from gdcli.cli.grad import grad
+from gdcli.cli.gradcheck import gradcheck
 from gdcli.cli.hessian import hessian
 from gdcli.cli.run import run
 
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.command("grad")(grad)
 app.command("hessian")(hessian)
 app.command("run")(run)
+app.command("gradcheck")(gradcheck)
 
 
 def _version(value: bool) -> None:

@@ -7,6 +7,7 @@ import importlib
 COMMANDS = {
     "grad": "gdcli.cli.grad",
     "hessian": "gdcli.cli.hessian",
+    "gradcheck": "gdcli.cli.gradcheck",
 }
 
 

@@ -1,0 +1,141 @@
+"""The gradient check: an analytic gradient against finite differences, component by component."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from gdcli.engine.kinks import Kink
+from gdcli.engine.numdiff import combine, effective_step, perturbed_points
+from gdcli.engine.stepsweep import Sweep
+from gdcli.errors import UsageError
+
+DTYPES = {"float64": np.float64, "float32": np.float32}
+DEFAULT_TOL = {"float64": 1e-6, "float32": 1e-2}  # float32 differences carry ~eps32^(2/3) ~ 2e-5 round-off and more
+
+
+@dataclass(frozen=True)
+class Component:
+    variable: str
+    analytic: float
+    numeric: float
+    abs_error: float
+    rel_error: float
+    ok: bool
+    kink: bool  # the difference quotient for this variable straddles a kink
+    h: float
+
+
+@dataclass(frozen=True)
+class GradcheckResult:
+    subject: str  # the expression, or module:function
+    analytic_source: str  # symbolic, autodiff, the hand gradient, or module:function
+    variables: list[str]
+    point: list[float]
+    value: float
+    method: str
+    dtype: str
+    tol: float
+    floor: float
+    passed: bool | None  # None at a non-differentiable point (unless strict)
+    verdict: str  # "pass", "fail" or "non-differentiable"
+    max_relative_error: float
+    max_abs_error: float
+    worst: str | None  # the variable with the largest relative error
+    failing: list[str]
+    components: list[Component]
+    differentiable: bool
+    kinks: list[Kink]
+    vectorised: bool
+    evaluations: int  # function calls (points) the check used
+    strict: bool = False
+    sweep: Sweep | None = None
+    interrupted: bool = False
+
+
+def relative_errors(a: np.ndarray, n: np.ndarray, floor: float) -> np.ndarray:
+    """|a - n| / max(|a|, |n|, floor): relative where the gradient is large, absolute/floor near zero."""
+    with np.errstate(all="ignore"):
+        r = np.abs(a - n) / np.maximum(np.maximum(np.abs(a), np.abs(n)), floor)
+    return np.where(np.isfinite(r), r, np.inf)
+
+
+def auto_floor(value: float, h: np.ndarray, tol: float, dtype) -> float:
+    """The smallest gradient magnitude the difference quotient resolves to `tol`.
+
+    Round-off in f(x ± h) is about eps * max(1, |f|), so the quotient carries about eps * max(1, |f|) / h;
+    dividing by tol (with a margin of 10) means round-off alone can never fail the check near a zero component.
+    """
+    eps = float(np.finfo(dtype).eps)
+    scale = max(1.0, abs(value)) if np.isfinite(value) else 1.0
+    return 10 * eps * scale / float(np.min(h)) / tol
+
+
+def check_gradient(f: Callable[[np.ndarray], np.ndarray], x, analytic, *, variables, subject: str, analytic_source: str,
+                   method: str = "central", h=None, dtype: str = "float64", tol: float | None = None,
+                   floor: float | None = None, kinks_at: Callable[[np.ndarray, np.ndarray], list[Kink]] | None = None,
+                   vectorised: bool = True, strict: bool = False, sweep: Sweep | None = None) -> GradcheckResult:
+    """Compare `analytic` (n,) with the `method` difference quotient of the batched f (m, n) -> (m,) at x."""
+    dt = DTYPES[dtype]
+    tol = DEFAULT_TOL[dtype] if tol is None else float(tol)
+    x = np.asarray(x, dtype=dt)
+    a = np.asarray(analytic, dtype=float)
+    steps = effective_step(x, method, h, dt)
+    P = perturbed_points(x, steps, method)
+    with np.errstate(all="ignore"):
+        values = np.asarray(f(np.vstack([x[None, :], P])), dtype=float)
+    value = float(values[0])
+    if not np.isfinite(value):
+        raise UsageError(f"f is not finite at the point (f = {value}); choose a point in its domain")
+    numeric = combine(values[1:], steps, method)
+    floor = auto_floor(value, steps, tol, dt) if floor is None else float(floor)
+    rel = relative_errors(a, numeric, floor)
+    err = np.abs(a - numeric)
+    kinks = kinks_at(x.astype(float), np.abs(steps).astype(float)) if kinks_at else []
+    bent = {v for k in kinks for v in k.components}
+    # An infinite or undefined derivative (sqrt at 0, log at 0) is a non-differentiable point too.
+    infinite = [v for v, ai in zip(variables, a) if not np.isfinite(ai)]
+    if infinite:
+        kinks = kinks + [Kink("a derivative that is not finite", [], [], infinite)]
+        bent |= set(infinite)
+    ok = rel <= tol
+    components = [Component(v, float(a[i]), float(numeric[i]), float(err[i]), float(rel[i]), bool(ok[i]), v in bent,
+                            float(steps[i])) for i, v in enumerate(variables)]
+    failing = [c.variable for c in components if not c.ok]
+    real_failures = [v for v in failing if v not in bent]
+    if real_failures:
+        verdict, passed = "fail", False
+    elif bent:
+        verdict, passed = "non-differentiable", (False if strict else None)
+    else:
+        verdict, passed = "pass", True
+    worst = variables[int(np.argmax(rel))] if len(variables) else None
+    return GradcheckResult(
+        subject=subject, analytic_source=analytic_source, variables=list(variables), point=x.astype(float).tolist(),
+        value=value, method=method, dtype=dtype, tol=tol, floor=floor, passed=passed, verdict=verdict,
+        max_relative_error=float(np.max(rel, initial=0.0)), max_abs_error=float(np.max(err, initial=0.0)),
+        worst=worst, failing=failing, components=components, differentiable=not bent, kinks=kinks,
+        vectorised=vectorised, evaluations=len(P) + 1, strict=strict, sweep=sweep,
+        interrupted=bool(sweep and sweep.interrupted),
+    )
+
+
+def expression_function(expr, dtype: str = "float64") -> Callable[[np.ndarray], np.ndarray]:
+    """The expression's NumPy evaluator as points (m, n) -> (m,), computing in `dtype` throughout.
+
+    `Expression.f` promotes to float64; float32 needs the compiled columns fed as float32 (NumPy keeps the
+    Python-float constants weak), so round-off is that of float32 arithmetic, not just of the inputs.
+    """
+    if dtype == "float64":
+        return expr.f
+    dt = DTYPES[dtype]
+
+    def f(X):
+        X = np.asarray(X, dtype=dt)
+        with np.errstate(all="ignore"):
+            (v,) = expr._f_np(*[X[:, i] for i in range(X.shape[1])])
+        return np.broadcast_to(np.asarray(v, dtype=dt), X.shape[:1]).astype(np.float64)
+
+    return f
