@@ -66,6 +66,9 @@ class ConvexResult:
     sampling: Sampling | None = None
     seed: int = 0
     interrupted: bool = False
+    expected: str | None = None  # --expect, and whether the verdict satisfies it
+    expect_met: bool | None = None
+    plot: str | None = None
 
 
 def satisfies(verdict: str, expected: str) -> bool:
@@ -268,7 +271,8 @@ def decide_convexity(expr: Expression, domain_text=None, *, samples: int = 4000,
                 verdict, reason = "affine", "the Hessian is zero everywhere: f is affine (both convex and concave)"
             else:
                 verdict = KIND_VERDICT[kind]
-                reason = (f"the Hessian {rows} is constant; its eigenvalues {shown} make it {kind}"
+                shown_h = "[" + ", ".join("[" + ", ".join(row) + "]" for row in rows) + "]"
+                reason = (f"the Hessian {shown_h} is constant; its eigenvalues {shown} make it {kind}"
                           + (" (decided exactly)" if decided else " (decided in floating point)"))
             extra = dict(hessian=rows, eigenvalues=lam, eigenvalues_exact=None if exact is None else [format_sym(e) for e in exact])
             if verdict == "neither":

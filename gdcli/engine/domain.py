@@ -144,6 +144,18 @@ class Domain:
             mask &= np.isfinite(expr.f(X))
         return mask
 
+    def segment_inside(self, expr: Expression, a: np.ndarray, b: np.ndarray) -> bool:
+        """Whether the segment [a, b] stays in the domain: no `u ≠ 0` condition changes sign along it."""
+        S = a + np.linspace(0, 1, 257)[:, None] * (b - a)
+        if not self.contains(expr, S).all():
+            return False
+        for r in self.restrictions:
+            if r.kind == "!=0":
+                u = _restriction_value(expr, r, S)
+                if not ((u > 0).all() or (u < 0).all()):
+                    return False
+        return True
+
     def sample(self, expr: Expression, m: int, rng: np.random.Generator, decimals: int | None = None) -> np.ndarray:
         """Up to m random points in the domain, shape (k, n); rounded to `decimals` for readable witnesses."""
         n = len(self.variables)
@@ -169,12 +181,16 @@ class Domain:
         return np.asarray(x)
 
 
-def _restriction_holds(expr: Expression, r: Restriction, X: np.ndarray) -> np.ndarray:
+def _restriction_value(expr: Expression, r: Restriction, X: np.ndarray) -> np.ndarray:
     from gdcli.expr.compile import NumpyOps, compile_exprs
 
     with np.errstate(all="ignore"):
         (u,) = compile_exprs([r.argument], expr.symbols, NumpyOps)(*[X[:, i] for i in range(X.shape[1])])
-    u = np.broadcast_to(np.asarray(u, dtype=float), (len(X),))
+    return np.broadcast_to(np.asarray(u, dtype=float), (len(X),))
+
+
+def _restriction_holds(expr: Expression, r: Restriction, X: np.ndarray) -> np.ndarray:
+    u = _restriction_value(expr, r, X)
     return {">0": u > 0, ">=0": u >= 0, "!=0": u != 0}[r.kind]
 
 
