@@ -107,8 +107,7 @@ def convex(
 ):
     """Is EXPRESSION convex, concave, affine or neither? A proof, or a verified counterexample.
 
-    Tries, in order: a constant Hessian (exact eigenvalues), the sign of f'' (one variable), composition
-    rules (DCP style), then sampling the domain for a Jensen or Hessian witness.
+    Tries, in order: a constant Hessian (exact eigenvalues), the sign of f'' (one variable), composition rules (DCP style), then sampling the domain for a Jensen or Hessian witness.
 
     Example:
 
