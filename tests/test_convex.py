@@ -225,3 +225,18 @@ def test_subprocess_expect_exit_code():
     p = subprocess.run([sys.executable, "-m", "gdcli", "convex", "x**3", "--expect", "convex"],
                        capture_output=True, text=True, env=os.environ, timeout=60)
     assert p.returncode == 1 and "expected convex: does not hold" in p.stdout
+
+
+def test_ctrl_c_keeps_partial_result_and_exits_130(cli, monkeypatch):
+    import gdcli.engine.convexity as convexity
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(convexity, "counterexamples", interrupt)
+    r = cli("convex", "sin(x)", "--json")
+    assert r.exit_code == 130
+    doc = json.loads(r.stdout)
+    assert doc["interrupted"] is True and doc["verdict"] == "unknown"
+    r = cli("convex", "x**3")  # the proof stands; only the witness search was cut short
+    assert r.exit_code == 130 and "verdict: neither" in r.stdout and "interrupted" in r.stdout
