@@ -8,6 +8,7 @@ import typer
 
 from gdcli import __version__
 from gdcli.cli import common
+from gdcli.cli.convex import convex
 from gdcli.cli.grad import grad
 from gdcli.cli.gradcheck import gradcheck
 from gdcli.cli.hessian import hessian
@@ -27,6 +28,7 @@ app.command("grad")(grad)
 app.command("hessian")(hessian)
 app.command("run")(run)
 app.command("gradcheck")(gradcheck)
+app.command("convex")(convex)
 
 
 def _version(value: bool) -> None:

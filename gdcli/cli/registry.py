@@ -8,6 +8,7 @@ COMMANDS = {
     "grad": "gdcli.cli.grad",
     "hessian": "gdcli.cli.hessian",
     "gradcheck": "gdcli.cli.gradcheck",
+    "convex": "gdcli.cli.convex",
 }
 
 

@@ -1,0 +1,196 @@
+"""Composition rules in the DCP style: curvature of an expression from its atoms, with the trace of rules used."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from gdcli.expr import format_sym
+from gdcli.expr.functions import relu, softplus
+
+INC, DEC = "nondecreasing", "nonincreasing"
+
+
+@dataclass(frozen=True)
+class Curvature:
+    convex: bool
+    concave: bool
+
+    @property
+    def label(self) -> str:
+        if self.convex and self.concave:
+            return "affine"
+        return "convex" if self.convex else ("concave" if self.concave else "unknown")
+
+    def scaled(self, c) -> "Curvature":
+        return self if c.is_nonnegative else Curvature(self.concave, self.convex)
+
+
+AFFINE = Curvature(True, True)
+CONVEX = Curvature(True, False)
+CONCAVE = Curvature(False, True)
+UNKNOWN = Curvature(False, False)
+
+
+@dataclass(frozen=True)
+class RulesResult:
+    curvature: str  # affine, convex, concave or unknown
+    trace: list[str]
+
+
+def _sign(u: sp.Expr) -> str | None:
+    if u.is_nonnegative:
+        return "+"
+    if u.is_nonpositive:
+        return "-"
+    return None
+
+
+def _power_atom(p: sp.Expr, sign: str | None) -> tuple[Curvature, str | None, str]:
+    """Curvature and monotonicity of u -> u**p given the sign of u (None if unknown)."""
+    if p.is_integer and p > 0 and p.is_even:
+        return CONVEX, {"+": INC, "-": DEC}.get(sign), f"u^{p} (even power) is convex"
+    if p.is_integer and p > 1:
+        if sign == "+":
+            return CONVEX, INC, f"u^{p} is convex for u ≥ 0"
+        if sign == "-":
+            return CONCAVE, INC, f"u^{p} is concave for u ≤ 0"
+        return UNKNOWN, INC, f"u^{p} (odd power) changes curvature at u = 0"
+    if p > 1:
+        return CONVEX, INC, f"u^{p} is convex for u ≥ 0"
+    if 0 < p < 1:
+        return CONCAVE, INC, f"u^{p} is concave for u ≥ 0"
+    if p < 0:
+        if sign == "-" and p.is_integer:
+            return (CONVEX, INC, f"u^{p} is convex for u < 0") if p.is_even else (CONCAVE, DEC, f"u^{p} is concave for u < 0")
+        if sign == "-" or (sign is None and p.is_integer):
+            return UNKNOWN, None, f"u^{p} has no single curvature across u = 0"
+        return CONVEX, DEC, f"u^{p} is convex and nonincreasing for u > 0"
+    return UNKNOWN, None, f"u^{p}: no rule"
+
+
+def _compose(h: Curvature, mono: str | None, arg: Curvature) -> Curvature:
+    """h(u) with u of curvature `arg`: the DCP composition rule."""
+    if arg == AFFINE:
+        return h
+    convex = h.convex and ((mono == INC and arg.convex) or (mono == DEC and arg.concave))
+    concave = h.concave and ((mono == INC and arg.concave) or (mono == DEC and arg.convex))
+    return Curvature(convex, concave)
+
+
+class _Rules:
+    def __init__(self):
+        self.trace: list[str] = []
+
+    def note(self, e: sp.Expr, rule: str, c: Curvature) -> Curvature:
+        self.trace.append(f"{format_sym(e)}: {rule} → {c.label}")
+        return c
+
+    def curvature(self, e: sp.Expr) -> Curvature:
+        if _is_affine(e):
+            return AFFINE
+        if e.is_Add:
+            parts = [self.curvature(t) for t in e.args]
+            c = Curvature(all(p.convex for p in parts), all(p.concave for p in parts))
+            return self.note(e, "sum of " + ", ".join(p.label for p in parts), c)
+        if e.is_Mul:
+            coeff, rest = e.as_independent(*e.free_symbols, as_Add=False)
+            if rest.is_Mul or coeff == 1 or not coeff.is_real:
+                return self.note(e, "product of non-constant factors: no rule", UNKNOWN)
+            c = self.curvature(rest).scaled(coeff)
+            kind = "nonnegative scaling" if coeff.is_nonnegative else "negative scaling (swaps convex and concave)"
+            return self.note(e, f"{kind} by {format_sym(coeff)}", c)
+        if isinstance(e, sp.Pow):
+            return self.power(e)
+        if isinstance(e, sp.log):
+            return self.log(e)
+        if isinstance(e, (sp.Max, sp.Min)):
+            parts = [self.curvature(a) for a in e.args]
+            if isinstance(e, sp.Max):
+                return self.note(e, "max of " + ", ".join(p.label for p in parts), Curvature(all(p.convex for p in parts), False))
+            return self.note(e, "min of " + ", ".join(p.label for p in parts), Curvature(False, all(p.concave for p in parts)))
+        atoms = {
+            sp.exp: (CONVEX, lambda s: INC, "exp is convex and nondecreasing"),
+            softplus: (CONVEX, lambda s: INC, "softplus is convex and nondecreasing"),
+            relu: (CONVEX, lambda s: INC, "relu = max(0, u) is convex and nondecreasing"),
+            sp.Abs: (CONVEX, lambda s: {"+": INC, "-": DEC}.get(s), "abs is convex (a norm)"),
+            sp.cosh: (CONVEX, lambda s: {"+": INC, "-": DEC}.get(s), "cosh is convex"),
+        }
+        if e.func in atoms and len(e.args) == 1:
+            h, mono, rule = atoms[e.func]
+            u = e.args[0]
+            return self.composed(e, h, mono(_sign(u)), rule, u)
+        return self.note(e, f"{e.func.__name__}: no rule", UNKNOWN)
+
+    def composed(self, e, h: Curvature, mono, rule: str, u: sp.Expr) -> Curvature:
+        arg = self.curvature(u)
+        c = _compose(h, mono, arg)
+        how = "of an affine argument" if arg == AFFINE else f"({mono or 'not monotone'}) of a {arg.label} argument"
+        return self.note(e, f"{rule}; {how}", c)
+
+    def log(self, e: sp.log) -> Curvature:
+        u = e.args[0]
+        terms = sp.Add.make_args(u)
+        exps = [t for t in terms if any(isinstance(f, sp.exp) for f in sp.Mul.make_args(t))]
+        # log(Σ c_i exp(v_i)) with c_i > 0 is log-sum-exp of v_i + log c_i: convex, nondecreasing in each v_i.
+        if len(terms) > 1 and exps and all(self._positive_exp_term(t) for t in terms):
+            args = [self.curvature(self._exp_arg(t)) for t in terms]
+            c = Curvature(all(a.convex for a in args), False)
+            return self.note(e, "log-sum-exp of " + ", ".join(a.label for a in args) + " arguments", c)
+        return self.composed(e, CONCAVE, INC, "log is concave and nondecreasing", u)
+
+    @staticmethod
+    def _positive_exp_term(t: sp.Expr) -> bool:
+        if t.is_number:
+            return bool(t.is_positive)
+        coeff, rest = t.as_independent(*t.free_symbols, as_Add=False)
+        return isinstance(rest, sp.exp) and bool(coeff.is_positive)
+
+    @staticmethod
+    def _exp_arg(t: sp.Expr) -> sp.Expr:
+        if t.is_number:
+            return sp.Integer(0)
+        return t.as_independent(*t.free_symbols, as_Add=False)[1].args[0]
+
+    def power(self, e: sp.Pow) -> Curvature:
+        u, p = e.base, e.exp
+        if u.is_number and u.is_positive:
+            # b^v = exp(v log b): convex in v, nondecreasing when b ≥ 1.
+            return self.composed(e, CONVEX, INC if u >= 1 else DEC, f"{format_sym(u)}^v = exp(v·log {format_sym(u)}) is convex", p)
+        if not p.is_number or not p.is_real:
+            return self.note(e, "power with a variable exponent: no rule", UNKNOWN)
+        if p == sp.Rational(1, 2) and self._sum_of_squares(u):
+            return self.note(e, "Euclidean norm of an affine expression", CONVEX)
+        h, mono, rule = _power_atom(p, _sign(u))
+        return self.composed(e, h, mono, rule, u)
+
+    def _sum_of_squares(self, u: sp.Expr) -> bool:
+        """u = Σ c_i g_i² + c0 with c_i, c0 ≥ 0 and g_i affine, so sqrt(u) = ‖(√c_i g_i, √c0)‖."""
+        if not u.is_Add:
+            return False
+        for t in u.args:
+            if t.is_number:
+                if not t.is_nonnegative:
+                    return False
+                continue
+            coeff, rest = t.as_independent(*t.free_symbols, as_Add=False)
+            if not (coeff.is_positive and isinstance(rest, sp.Pow) and rest.exp == 2 and _is_affine(rest.base)):
+                return False
+        return True
+
+
+def _is_affine(u: sp.Expr) -> bool:
+    syms = sorted(u.free_symbols, key=str)
+    if not syms:
+        return True
+    return u.is_polynomial(*syms) and sp.Poly(u, *syms).total_degree() <= 1
+
+
+def curvature_by_rules(sym: sp.Expr) -> RulesResult:
+    """The curvature the composition rules can prove ('unknown' when no rule applies), with the rules used."""
+    rules = _Rules()
+    if _is_affine(sym):
+        return RulesResult("affine", [f"{format_sym(sym)}: degree ≤ 1 in the variables → affine"])
+    c = rules.curvature(sym)
+    return RulesResult(c.label, rules.trace)
