@@ -9,6 +9,7 @@ import typer
 from gdcli import __version__
 from gdcli.cli import common
 from gdcli.cli.convex import convex
+from gdcli.cli.descend import descend
 from gdcli.cli.grad import grad
 from gdcli.cli.gradcheck import gradcheck
 from gdcli.cli.hessian import hessian
@@ -29,6 +30,7 @@ app.command("hessian")(hessian)
 app.command("run")(run)
 app.command("gradcheck")(gradcheck)
 app.command("convex")(convex)
+app.command("descend")(descend)
 
 
 def _version(value: bool) -> None:

@@ -9,6 +9,7 @@ COMMANDS = {
     "hessian": "gdcli.cli.hessian",
     "gradcheck": "gdcli.cli.gradcheck",
     "convex": "gdcli.cli.convex",
+    "descend": "gdcli.cli.descend",
 }
 
 

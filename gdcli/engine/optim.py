@@ -108,8 +108,9 @@ def scale_by_newton(hessian: Callable[[Any], Any], min_eig: float = 1e-8) -> Gra
     def update(g, s, x):
         H = np.atleast_2d(np.asarray(hessian(x), dtype=float))
         lam = np.linalg.eigvalsh((H + H.T) / 2)
-        # Levenberg-style damping: shift the spectrum so the smallest eigenvalue is at least min_eig * scale.
-        floor = min_eig * max(1.0, float(np.max(np.abs(lam), initial=0.0)))
+        # Levenberg-style damping: shift the spectrum so the smallest eigenvalue is at least min_eig * scale,
+        # and a negative one at least |lambda_min|: shifting it only to ~0 would make the step explode.
+        floor = max(min_eig * max(1.0, float(np.max(np.abs(lam), initial=0.0))), -float(lam[0]))
         mu = 0.0 if lam[0] >= floor else floor - lam[0]
         d = np.linalg.solve(H + mu * np.eye(H.shape[0]), np.asarray(g, dtype=float))
         return d, NewtonState(mu)

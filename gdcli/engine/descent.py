@@ -1,0 +1,176 @@
+"""The descent loop: a generator of frozen step records, and the runs it makes with their stopping rules."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterator, NamedTuple
+
+import numpy as np
+
+from gdcli.engine import optim
+
+LIMIT = 1e12  # |f| or ||x|| beyond this counts as divergence (SPEC: a result, not an error)
+STATUSES = ("converged", "threshold", "max-steps", "diverged", "interrupted")
+LINE_SEARCHES = ("none", "armijo")
+
+
+class Step(NamedTuple):
+    """One iterate x_k: its value, gradient norm, and how the step that reached it was taken."""
+
+    k: int
+    x: np.ndarray
+    f: float
+    grad_norm: float
+    step_size: float | None = None  # lr * t, when a line search chose the fraction t of the step into x_k
+    damping: float | None = None  # Newton's shift mu in H + mu I for the step into x_k (0 if H was PD)
+    status: str | None = None  # set on the last record: why the loop stopped here
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a run was asked to do."""
+
+    optimizer: str = "gd"
+    lr: float = 0.1
+    steps: int = 1000
+    tol: float = 1e-8
+    threshold: float | None = None
+    line_search: str = "none"
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+
+
+def build_optimizer(s: Settings, f: Callable, hessian: Callable) -> optim.GradientTransformation:
+    """The named optimiser with its hyper-parameters, wrapped in Armijo backtracking if asked."""
+    opt = optim.make(s.optimizer, s.lr, momentum_beta=s.momentum, beta1=s.beta1, beta2=s.beta2, eps=s.eps,
+                     hessian=hessian)
+    return optim.armijo(opt, f) if s.line_search == "armijo" else opt
+
+
+def _find(state, kind):
+    """The first state of type `kind` inside a (possibly nested) optimiser state."""
+    if isinstance(state, kind):
+        return state
+    if isinstance(state, tuple):
+        for s in state:
+            found = _find(s, kind)
+            if found is not None:
+                return found
+    return None
+
+
+def iterate(value_and_grad: Callable, x0, opt: optim.GradientTransformation, *, steps: int, tol: float = 0.0,
+            threshold: float | None = None, lr: float = 1.0, probe: bool = False) -> Iterator[Step]:
+    """Yield x_0, x_1, ... as Step records; the last one carries its status.
+
+    `value_and_grad(x) -> (f, g)` on one point of shape (n,). The loop stops at the first of: a non-finite
+    value or |f|, ||x|| > LIMIT (diverged), ||g|| <= tol (converged), f <= threshold, k = steps (max-steps).
+    `probe` reads the line-search fraction and Newton damping out of the optimiser state (a little slower).
+    """
+    x = np.array(x0, dtype=float)
+    state = opt.init(x)
+    f, g = value_and_grad(x)
+    f = float(f)
+    k = 0
+    t = mu = None
+    while True:
+        gn = math.sqrt(float(g @ g))
+        xn = math.sqrt(float(x @ x))
+        if not (math.isfinite(f) and math.isfinite(gn) and math.isfinite(xn)) or abs(f) > LIMIT or xn > LIMIT:
+            status = "diverged"
+        elif gn <= tol:
+            status = "converged"
+        elif threshold is not None and f <= threshold:
+            status = "threshold"
+        elif k >= steps:
+            status = "max-steps"
+        else:
+            status = None
+        yield Step(k, x, f, gn, t, mu, status)
+        if status is not None:
+            return
+        u, state = opt.update(g, state, x)
+        if probe:
+            a = _find(state, optim.ArmijoState)
+            t = None if a is None else lr * a.t
+            n = _find(state, optim.NewtonState)
+            mu = None if n is None else n.damping
+        x = x + u
+        f, g = value_and_grad(x)
+        f = float(f)
+        k += 1
+
+
+# -- a finished run -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Final:
+    point: list[float | None]
+    value: float | None
+    grad_norm: float | None
+
+
+@dataclass(frozen=True)
+class Divergence:
+    step: int
+    value: float | None  # None when f was not a finite number
+    norm: float | None  # ||x_k||
+    reason: str
+
+
+@dataclass(frozen=True)
+class Damping:
+    """Newton steps whose Hessian was not positive definite and was shifted to H + mu I."""
+
+    steps: int
+    first_step: int
+    max_mu: float
+
+
+@dataclass(frozen=True)
+class Run:
+    settings: Settings
+    status: str
+    steps: int  # the index k of the last iterate
+    history: tuple[Step, ...]
+    final: Final
+    divergence: Divergence | None = None
+    damping: Damping | None = None
+    oscillation: object | None = None  # regime.Oscillation
+    regime: object | None = None  # regime.RunRegime, for plain GD with a fixed step
+
+    @property
+    def optimizer(self) -> str:
+        return self.settings.optimizer
+
+    @property
+    def lr(self) -> float:
+        return self.settings.lr
+
+
+def finite_or_none(v):
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def summarize(settings: Settings, history: list[Step], status: str | None = None) -> Run:
+    """A Run from its step records; `status` overrides the last record's (e.g. `interrupted`)."""
+    last = history[-1]
+    status = status or last.status or "interrupted"
+    divergence = None
+    if status == "diverged":
+        fk, xn = finite_or_none(last.f), finite_or_none(np.linalg.norm(last.x)) if np.all(np.isfinite(last.x)) else None
+        if fk is None or xn is None or not math.isfinite(last.grad_norm):
+            reason = "a value stopped being a finite number (overflow)"
+        elif abs(fk) > LIMIT:
+            reason = f"|f| exceeded {LIMIT:g}"
+        else:
+            reason = f"||x|| exceeded {LIMIT:g}"
+        divergence = Divergence(last.k, fk, xn, reason)
+    mus = [(s.k, s.damping) for s in history if s.damping]
+    damping = Damping(len(mus), mus[0][0], max(m for _, m in mus)) if mus else None
+    final = Final([finite_or_none(v) for v in last.x], finite_or_none(last.f), finite_or_none(last.grad_norm))
+    return Run(settings, status, last.k, tuple(history), final, divergence, damping)

@@ -1,0 +1,74 @@
+"""Descend on an expression: one run per (optimiser, learning rate), with the curvature prediction beside each."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import sympy as sp
+
+from gdcli.engine.descent import Run, Settings, Step, build_optimizer, iterate, summarize
+from gdcli.engine.regime import Curvature, curvature, gd_regime, oscillation
+from gdcli.expr import Expression
+
+
+@dataclass(frozen=True)
+class Descent:
+    expression: str
+    variables: list[str]
+    start: list[float]
+    runs: list[Run]
+    curvature: Curvature | None  # the Hessian at the start, when some run is plain GD with a fixed step
+    interrupted: bool = False
+
+
+def is_quadratic(expr: Expression) -> bool:
+    """A polynomial of total degree <= 2 has the same Hessian everywhere."""
+    try:
+        return sp.Poly(expr.sym, *expr.symbols).total_degree() <= 2
+    except (sp.PolynomialError, sp.GeneratorsNeeded):
+        return False
+
+
+def predicts(s: Settings) -> bool:
+    return s.optimizer == "gd" and s.line_search == "none"
+
+
+def run_one(expr: Expression, x0, s: Settings, *, curv: Curvature | None = None,
+            on_step: Callable[[Step], None] | None = None, stop: Callable[[], bool] | None = None) -> Run:
+    """Iterate one run to its end, or until `stop()` says so at a step boundary (status `interrupted`)."""
+    opt = build_optimizer(s, lambda x: float(expr.f(x)), expr.hessian)
+    probe = s.line_search != "none" or s.optimizer == "newton"
+    history: list[Step] = []
+    status = None
+    for step in iterate(expr.value_and_grad, x0, opt, steps=s.steps, tol=s.tol, threshold=s.threshold,
+                        lr=s.lr, probe=probe):
+        history.append(step)
+        if on_step is not None:
+            on_step(step)
+        if step.status is None and stop is not None and stop():
+            status = "interrupted"
+            break
+    run = summarize(s, history, status)
+    xs = np.array([h.x for h in history])
+    finite = xs[np.all(np.isfinite(xs), axis=1)]
+    regime = gd_regime(curv, s.lr, finite, run.status) if curv is not None and predicts(s) else None
+    return dataclasses.replace(run, oscillation=oscillation(finite), regime=regime)
+
+
+def descend(expr: Expression, x0, settings: Sequence[Settings], *, on_step=None, stop=None) -> Descent:
+    """Every run of a sweep in order; after an interrupted run the rest are skipped."""
+    x0 = np.asarray(x0, dtype=float)
+    curv = None
+    if any(predicts(s) for s in settings):
+        H = expr.hessian(x0)
+        curv = curvature(H, is_quadratic(expr)) if np.all(np.isfinite(H)) else None
+    runs = []
+    for s in settings:
+        runs.append(run_one(expr, x0, s, curv=curv, on_step=on_step, stop=stop))
+        if runs[-1].status == "interrupted":
+            break
+    return Descent(expr.text, list(expr.variables), x0.tolist(), runs, curv,
+                   interrupted=bool(runs) and runs[-1].status == "interrupted")

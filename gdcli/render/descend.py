@@ -1,0 +1,184 @@
+"""Tables and JSON for `descend`: elided iterate tables, the sweep summary and the curvature prediction."""
+
+from __future__ import annotations
+
+import math
+
+from rich.table import Table
+
+from gdcli.render.output import fmt, fmt_vec, jsonable
+
+STATUS_STYLE = {"converged": "green", "threshold": "green", "max-steps": "yellow", "diverged": "red",
+                "interrupted": "magenta"}
+HEAD, TAIL = 4, 3  # rows shown before and after the `…`, as Table 2.1 of the seed shows k = 0..3, …, 40
+
+
+def shown_rows(n: int, every: int | None = None, all_rows: bool = False) -> list[int | None]:
+    """Indices of the rows to print out of n; None marks an elided stretch (`…`)."""
+    if all_rows or n <= HEAD + TAIL + 1:
+        return list(range(n))
+    if every:
+        rows = list(range(0, n, every))
+        return rows if rows[-1] == n - 1 else rows + [n - 1]
+    return list(range(HEAD)) + [None] + list(range(n - TAIL, n))
+
+
+def num(x, digits: int = 6) -> str:
+    """A table number; a non-finite one says so in words, never `nan`."""
+    if x is None or not math.isfinite(float(x)):
+        return "non-finite"
+    return fmt(x, digits)
+
+
+def status_text(status: str) -> str:
+    return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
+
+
+def run_label(run) -> str:
+    s = run.settings
+    return f"{s.optimizer}{' + armijo' if s.line_search == 'armijo' else ''}, lr = {fmt(s.lr)}"
+
+
+def iterate_table(result, run, every=None, all_rows=False) -> Table:
+    variables = result.variables
+    h = run.history
+    t = Table()
+    t.add_column("k", justify="right")
+    wide = len(variables) > 4
+    for v in (["x"] if wide else variables):
+        t.add_column(v, justify="right")
+    t.add_column("f", justify="right")
+    t.add_column("‖∇f‖", justify="right")
+    line_search = run.settings.line_search != "none"
+    damped = run.damping is not None
+    if line_search:
+        t.add_column("step α", justify="right")
+    if damped:
+        t.add_column("damping μ", justify="right")
+    for i in shown_rows(len(h), every, all_rows):
+        if i is None:
+            t.add_row("…", *["…"] * (len(t.columns) - 1))
+            continue
+        s = h[i]
+        point = [fmt_vec(s.x)] if wide else [num(v) for v in s.x]
+        row = [str(s.k), *point, num(s.f), num(s.grad_norm)]
+        if line_search:
+            row.append("—" if s.step_size is None else num(s.step_size))
+        if damped:
+            row.append("—" if s.damping is None else num(s.damping))
+        t.add_row(*row)
+    return t
+
+
+def run_notes(result, run) -> list[str]:
+    notes = []
+    if run.divergence is not None:
+        d = run.divergence
+        value = "f is not a finite number" if d.value is None else f"f = {fmt(d.value)}"
+        notes.append(f"[red]diverged[/] at step {d.step}: {value} ({d.reason})")
+    if run.status == "interrupted":
+        notes.append(f"[magenta]interrupted[/] at step {run.steps}; the rows above are what was computed")
+    if run.oscillation is not None:
+        o = run.oscillation
+        names = ", ".join(result.variables[i] for i in o.variables) or "the iterate"
+        notes.append(f"[yellow]oscillating[/]: {names} keeps flipping sign around the minimum "
+                     f"({o.reversals} of the last {o.window} steps reversed direction)")
+    if run.damping is not None:
+        d = run.damping
+        notes.append(f"[yellow]newton[/]: the Hessian was not positive definite at {d.steps} step(s) (first at "
+                     f"k = {d.first_step + 1}); it was damped to H + μI (largest μ = {fmt(d.max_mu)})")
+    return notes
+
+
+def summary_table(result) -> Table:
+    t = Table(title="sweep summary", title_justify="left")
+    for col in ("#", "optimizer", "lr", "status", "steps", "final f", "‖∇f‖", "final point"):
+        t.add_column(col, justify="right" if col in ("#", "lr", "steps", "final f", "‖∇f‖") else "left",
+                     no_wrap=col in ("status", "optimizer"))
+    for i, run in enumerate(result.runs):
+        f = run.final
+        t.add_row(str(i), run.optimizer + ("+armijo" if run.settings.line_search == "armijo" else ""),
+                  fmt(run.lr), status_text(run.status), str(run.steps), num(f.value, 4), num(f.grad_norm, 4),
+                  "(" + ", ".join(num(v, 4) for v in f.point) + ")")
+    return t
+
+
+def words(regime: str) -> str:
+    return regime.replace("-", " ")  # lets a narrow column wrap `oscillating converging` instead of cutting it
+
+
+def regime_table(result) -> Table | None:
+    runs = [r for r in result.runs if r.regime is not None]
+    if not runs:
+        return None
+    c = result.curvature
+    multi = len(c.eigenvalues) > 1
+    t = Table(title=f"what curvature predicts for plain GD ({c.scope})", title_justify="left")
+    for col in ("lr", *(["λ"] if multi else []), "lr·λ", "predicted", "|1−lr·λ|", "ratio seen", "observed", "agrees"):
+        t.add_column(col, justify="right" if col not in ("predicted", "observed", "agrees") else "left")
+    mark = {True: "[green]✓[/]", False: "[red]✗[/]", None: "—"}
+    for run in runs:
+        r = run.regime
+        for d in r.directions:
+            t.add_row(fmt(run.lr), *([fmt(d.eigenvalue)] if multi else []), fmt(d.lr_lambda), words(d.predicted),
+                      fmt(d.contraction), "—" if d.observed_ratio is None else fmt(d.observed_ratio),
+                      words(d.observed) if d.observed else ("too few steps" if run.steps < 2 else "not excited"), mark[d.agrees])
+        if multi:
+            t.add_row(fmt(run.lr), "overall", "", words(r.predicted), "", "", words(r.observed) if r.observed else "too few steps", mark[r.agrees])
+    return t
+
+
+def render_descend(result, console, every=None, all_rows=False) -> None:
+    console.print(f"descending f = {result.expression} from ({', '.join(f'{v}={fmt(x)}' for v, x in zip(result.variables, result.start))})")
+    for run in result.runs:
+        console.print(f"[bold]{run_label(run)}[/]: {status_text(run.status)} at k = {run.steps}")
+        console.print(iterate_table(result, run, every, all_rows))
+        for note in run_notes(result, run):
+            console.print(note)
+    if len(result.runs) > 1:
+        console.print(summary_table(result))
+    table = regime_table(result)
+    if table is not None:
+        c = result.curvature
+        stable = "none (no positive eigenvalue)" if c.max_stable_lr is None else fmt(c.max_stable_lr)
+        scope = ("exact: f is quadratic, so its Hessian is the same everywhere" if c.exact
+                 else "local: the Hessian at the start; f is not quadratic")
+        console.print(f"Hessian eigenvalues at the start: {', '.join(fmt(v) for v in c.eigenvalues)}; "
+                      f"largest stable learning rate 2/λmax = {stable} ({scope})")
+        console.print(table)
+    if result.interrupted:
+        console.print("[magenta]interrupted[/]: the remaining runs were not started")
+
+
+# -- JSON -----------------------------------------------------------------------------------------------
+
+def step_document(variables, s, every_row: bool) -> dict:
+    doc = {"k": s.k, "point": jsonable(s.x), "value": jsonable(s.f), "grad_norm": jsonable(s.grad_norm)}
+    if s.step_size is not None:
+        doc["step_size"] = s.step_size
+    if s.damping is not None:
+        doc["damping"] = s.damping
+    return doc
+
+
+def run_document(result, run, every=None) -> dict:
+    rows = range(len(run.history)) if not every else shown_rows(len(run.history), every)
+    s = run.settings
+    return {
+        "optimizer": s.optimizer, "lr": s.lr, "line_search": s.line_search, "status": run.status, "steps": run.steps,
+        "final": jsonable(run.final), "diverged": jsonable(run.divergence),
+        "oscillating": None if run.oscillation is None else {
+            **jsonable(run.oscillation), "variables": [result.variables[i] for i in run.oscillation.variables]},
+        "damping": jsonable(run.damping), "regime": jsonable(run.regime),
+        "settings": jsonable(s),
+        "history": [step_document(result.variables, run.history[i], True) for i in rows],
+    }
+
+
+def descend_document(result, every=None) -> dict:
+    return {
+        "expression": result.expression, "variables": result.variables, "start": result.start,
+        "interrupted": result.interrupted,
+        "regime_prediction": None if result.curvature is None else {**jsonable(result.curvature), "scope": result.curvature.scope},
+        "runs": [run_document(result, run, every) for run in result.runs],
+    }

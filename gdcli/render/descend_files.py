@@ -1,0 +1,102 @@
+"""Files for `descend`: the iterates as CSV, and loss curves with the paths over the contours as PNG."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from gdcli.render.output import pyplot, save_figure, write_atomic
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    v = float(v)
+    return repr(v) if math.isfinite(v) else ""  # a non-finite number is an empty cell, never `nan`
+
+
+def iterates_csv(result) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["run", "optimizer", "lr", "k", *result.variables, "f", "grad_norm", "step_size", "damping"])
+    for i, run in enumerate(result.runs):
+        for s in run.history:
+            w.writerow([i, run.optimizer, repr(run.lr), s.k, *(_cell(v) for v in s.x), _cell(s.f),
+                        _cell(s.grad_norm), _cell(s.step_size), _cell(s.damping)])
+    return buf.getvalue()
+
+
+def write_csv(result, path) -> Path:
+    return write_atomic(path, iterates_csv(result))
+
+
+def _label(run) -> str:
+    return f"{run.optimizer}{'+armijo' if run.settings.line_search == 'armijo' else ''} lr={run.lr:g}"
+
+
+def plot(result, path, expr=None) -> Path:
+    """f(x_k) against k for every run (log scale when all f > 0 and they span decades); beside it the
+    x_k sequences for one variable, or the paths over the contours of f for two."""
+    plt = pyplot()
+    n = len(result.variables)
+    side = n in (1, 2)
+    fig, axes = plt.subplots(1, 2 if side else 1, figsize=(11 if side else 6, 4.5))
+    axes = np.atleast_1d(axes)
+    ax = axes[0]
+    values = []
+    for run in result.runs:
+        k = np.array([s.k for s in run.history])
+        f = np.array([s.f for s in run.history], dtype=float)
+        ok = np.isfinite(f)
+        ax.plot(k[ok], f[ok], label=_label(run), lw=1.2)
+        values.append(f[ok])
+    allf = np.concatenate(values) if values else np.empty(0)
+    if allf.size and np.all(allf > 0) and allf.max() / allf.min() > 100:
+        ax.set_yscale("log")
+    ax.set_xlabel("k")
+    ax.set_ylabel("f(x_k)")
+    ax.set_title(f"f = {result.expression}")
+    ax.legend(fontsize=8)
+    if n == 1:
+        ax2 = axes[1]
+        for run in result.runs:
+            xs = np.array([s.x[0] for s in run.history], dtype=float)
+            ok = np.isfinite(xs)
+            ax2.plot(np.array([s.k for s in run.history])[ok], xs[ok], label=_label(run), lw=1.0, marker=".", ms=2)
+        ax2.axhline(0, color="0.6", lw=0.5)
+        ax2.set_xlabel("k")
+        ax2.set_ylabel(f"{result.variables[0]}_k")
+        ax2.legend(fontsize=8)
+    elif n == 2:
+        ax2 = axes[1]
+        paths = [np.array([s.x for s in run.history], dtype=float) for run in result.runs]
+        pts = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for p in paths])
+        pts = pts[np.all(np.abs(pts) < 1e6, axis=1)]
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        pad = np.maximum((hi - lo) * 0.15, 0.5)
+        lo, hi = lo - pad, hi + pad
+        if expr is not None:
+            g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
+            Z = expr.f(np.stack([g0, g1], axis=-1))
+            Z = np.where(np.isfinite(Z), Z, np.nan)
+            finite = Z[np.isfinite(Z)]
+            if finite.size:
+                levels = np.unique(np.quantile(finite, np.linspace(0, 1, 25) ** 2))
+                if levels.size > 1:
+                    ax2.contour(g0, g1, Z, levels=levels, linewidths=0.6, cmap="viridis")
+        for p, run in zip(paths, result.runs):
+            ax2.plot(p[:, 0], p[:, 1], marker=".", ms=3, lw=0.9, label=_label(run))
+        ax2.set_xlim(lo[0], hi[0])
+        ax2.set_ylim(lo[1], hi[1])
+        ax2.set_xlabel(result.variables[0])
+        ax2.set_ylabel(result.variables[1])
+        ax2.legend(fontsize=8)
+    fig.tight_layout()
+    try:
+        return save_figure(fig, path)
+    finally:
+        plt.close(fig)
