@@ -83,7 +83,7 @@ def load_experiment(path: str | Path) -> Experiment:
     options, axes = {}, {}
     for key, value in data.items():
         name = str(key).replace("-", "_")
-        if key in TOP_KEYS and name not in names:
+        if key in TOP_KEYS and (name not in names or _is_runner_key(name, value)):
             continue
         if name not in names:
             raise ConfigError(f"{at(key)}: unknown key '{key}' for {command}{suggest(name, names | TOP_KEYS)}")
@@ -105,10 +105,11 @@ def load_experiment(path: str | Path) -> Experiment:
     if seed is not None and "seed" in names:
         options.setdefault("seed", seed)
     runs = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())] if axes else [{}]
-    if "sweep" in data:
+    if "sweep" in data and ("sweep" not in names or _is_runner_key("sweep", data["sweep"])):
         runs = _explicit_sweep(data["sweep"], runs, names, at("sweep"))
     try:
-        checks = parse_checks(data.get("expect", []))
+        expect = data.get("expect", [])
+        checks = parse_checks(expect if _is_runner_key("expect", expect) else [])
     except ValueError as exc:
         raise ConfigError(f"{at('expect')}: {exc}") from None
     # Build each run's options now, so a missing or ill-typed option stops the batch before anything runs.
@@ -123,6 +124,16 @@ def load_experiment(path: str | Path) -> Experiment:
             raise ConfigError(f"{path}:1:1: missing option {', '.join(missing)} for {command}")
     return Experiment(name=data["name"], command=command, path=path, options=options, runs=runs, checks=checks,
                       seed=seed, description=str(data.get("description", "")))
+
+
+def _is_runner_key(name: str, value) -> bool:
+    """`expect:` and `sweep:` belong to the runner, unless the command has an option of that name and the
+    value is of that option's kind (convex's `expect: convex`, gradcheck's `sweep: true`)."""
+    if name == "expect":
+        return isinstance(value, list)
+    if name == "sweep":
+        return isinstance(value, dict) or (isinstance(value, list) and all(isinstance(v, dict) for v in value))
+    return True
 
 
 def _type_name(hint) -> str:

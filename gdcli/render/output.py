@@ -17,7 +17,10 @@ def console(stderr: bool = False):
     """A Rich console; Rich itself honours NO_COLOR and drops colour when not on a terminal."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped or captured output has no width of its own; 80 columns would fold most tables, so use 120.
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 120
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
 def jsonable(obj):

@@ -10,7 +10,7 @@ STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "interrupted
 
 def render_run(results, console) -> None:
     t = Table(title="experiments", title_justify="left")
-    t.add_column("experiment", overflow="fold")
+    t.add_column("experiment", no_wrap=True)
     t.add_column("command")
     for col in ("runs", "status", "✓ checks", "✗ checks", "time"):
         t.add_column(col, justify="left" if col == "status" else "right", no_wrap=True)
