@@ -147,9 +147,15 @@ class _Binner:
         return self.counts.reshape(self.ny + 2, self.nx + 2)[1:-1, 1:-1].copy()
 
 
-def run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, resolution: int,
-              window: Window | None = None, seed: int = 0,
-              on_progress: Callable[[int], None] | None = None) -> Density:
+def run_chaos(maps: Maps, start, points: int, **kwargs) -> Density:
+    """See _run_chaos; overflow of a diverging chain is detected (nonfinite=True), not warned about."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _run_chaos(maps, start, points, **kwargs)
+
+
+def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, resolution: int,
+               window: Window | None = None, seed: int = 0,
+               on_progress: Callable[[int], None] | None = None) -> Density:
     """Iterate `chains` SGD chains from `start`; after `burn_in` steps bin every iterate until `points` are binned.
 
     Memory is O(chains + resolution² + CHUNK), independent of `points`. Ctrl-C stops the run and keeps what was
