@@ -32,11 +32,12 @@ def preview(counts: np.ndarray, width: int = 64) -> list[str]:
     ey = np.linspace(0, ny, height + 1).astype(int)
     ex = np.linspace(0, nx, width + 1).astype(int)
     cells = np.add.reduceat(np.add.reduceat(counts, ey[:-1], axis=0), ex[:-1], axis=1)
-    z = np.log1p(cells.astype(float))
-    top = z.max()
-    if top <= 0:
+    nonzero = cells[cells > 0]
+    if nonzero.size == 0:
         return [" " * width] * height
-    levels = np.where(cells > 0, 1 + np.floor((len(SHADES) - 2) * z / top + 1e-9), 0).astype(int)
+    # shades by quantiles of the occupied cells: a fractal's counts span decades, so a linear or log scale saturates
+    edges = np.quantile(nonzero, [0.3, 0.55, 0.8, 0.95])
+    levels = np.where(cells > 0, 1 + np.searchsorted(edges, cells, side="right"), 0)
     levels = np.minimum(levels, len(SHADES) - 1)
     return ["".join(SHADES[v] for v in row) for row in levels[::-1]]
 
