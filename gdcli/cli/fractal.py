@@ -165,15 +165,15 @@ def render(result, console) -> None:
 
 
 def fractal(
-    data: Annotated[Optional[Path], typer.Option(help="Samples as rows x1, x2, y (CSV or blanks; any number of rows). Default: the seed's three samples.", show_default=False)] = None,
-    lr: Annotated[Optional[list[float]], typer.Option("--lr", help="Learning rate; repeat for a grid of panels, e.g. --lr 0.65 --lr 0.8 --lr 1.0. Default 0.65.", show_default=False)] = None,
-    points: Annotated[Optional[str], typer.Option(help="Iterates to plot per learning rate, e.g. 4e5 (default) or 1e9; memory does not grow with it.", show_default=False)] = None,
-    burn_in: Annotated[Optional[str], typer.Option(help="Steps each chain runs before its iterates count (default: from the contraction rate).", show_default=False)] = None,
+    data: Annotated[Optional[Path], typer.Option(metavar="FILE", help="Samples as rows x1, x2, y (CSV or blanks; any number of rows). Default: the seed's three samples.", show_default=False)] = None,
+    lr: Annotated[Optional[list[float]], typer.Option("--lr", metavar="LR", help="Learning rate; repeat for a grid of panels, e.g. --lr 0.65 --lr 0.8 --lr 1.0. Default 0.65.", show_default=False)] = None,
+    points: Annotated[Optional[str], typer.Option(metavar="N", help="Iterates to plot per learning rate, e.g. 4e5 (default) or 1e9; memory does not grow with it.", show_default=False)] = None,
+    burn_in: Annotated[Optional[str], typer.Option(metavar="STEPS", help="Steps each chain runs before its iterates count (default: from the contraction rate).", show_default=False)] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Samples per SGD step (mini-batch size m, default 1 as in the seed).", show_default=False)] = None,
     seed: common.Seed = None,
     resolution: Annotated[Optional[int], typer.Option(help="Pixels along the longer side of the window (default 1000).", show_default=False)] = None,
-    window: Annotated[Optional[str], typer.Option(help="Zoom: w1 and w2 ranges as x0:x1,y0:y1 (default: the iterates' extent).", show_default=False)] = None,
-    out: Annotated[Optional[Path], typer.Option(help="The PNG to write (default fractal.png).", show_default=False)] = None,
+    window: Annotated[Optional[str], typer.Option(metavar="X0:X1,Y0:Y1", help="Zoom: w1 and w2 ranges as x0:x1,y0:y1 (default: the iterates' extent).", show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option(metavar="FILE.png", help="The PNG to write (default fractal.png).", show_default=False)] = None,
     colormap: Annotated[Optional[str], typer.Option(help="A matplotlib colormap (default Blues).", show_default=False)] = None,
     log_density: Annotated[Optional[bool], typer.Option("--log-density/--linear-density", help="Shade pixels by log(1+count) (default) or by count.", show_default=False)] = None,
     json: common.Json = None,
