@@ -125,7 +125,7 @@ def test_ctrl_c_keeps_the_image_and_exits_130(cli, tmp_path, monkeypatch):
 
     monkeypatch.setattr(progress, "progress", interrupting)
     r = cli("fractal", "--points", "1e7", "--resolution", "100", "--json")
-    assert r.exit_code == 130
+    assert r.exit_code == 130 and r.stderr.startswith("interrupted: kept ")
     doc = json.loads(r.stdout)
     assert doc["interrupted"] is True and doc["panels"][0]["status"] == "interrupted"
     assert 0 < doc["panels"][0]["points"] < 10**7

@@ -189,4 +189,6 @@ def fractal(
     """
     result = common.run(FractalOptions, "fractal", config, locals(), compute, document, render)
     if result is not None and result.interrupted:
+        kept = sum(p.points for p in result.panels)
+        typer.echo(f"interrupted: kept {kept:,} points" + (f" in {result.image}" if result.image else ""), err=True)
         raise typer.Exit(130)
