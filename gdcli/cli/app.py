@@ -10,6 +10,7 @@ from gdcli import __version__
 from gdcli.cli import common
 from gdcli.cli.convex import convex
 from gdcli.cli.descend import descend
+from gdcli.cli.fractal import fractal
 from gdcli.cli.grad import grad
 from gdcli.cli.gradcheck import gradcheck
 from gdcli.cli.hessian import hessian
@@ -31,6 +32,7 @@ app.command("run")(run)
 app.command("gradcheck")(gradcheck)
 app.command("convex")(convex)
 app.command("descend")(descend)
+app.command("fractal")(fractal)
 
 
 def _version(value: bool) -> None:

@@ -10,6 +10,7 @@ COMMANDS = {
     "gradcheck": "gdcli.cli.gradcheck",
     "convex": "gdcli.cli.convex",
     "descend": "gdcli.cli.descend",
+    "fractal": "gdcli.cli.fractal",
 }
 
 
