@@ -8,6 +8,7 @@ import typer
 
 from gdcli import __version__
 from gdcli.cli import common
+from gdcli.cli.fit import fit
 from gdcli.cli.grad import grad
 from gdcli.cli.hessian import hessian
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 # One line per command; each module holds the command function and its options dataclass.
 app.command("grad")(grad)
 app.command("hessian")(hessian)
+app.command("fit")(fit)
 
 
 def _version(value: bool) -> None:
