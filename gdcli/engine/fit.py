@@ -47,6 +47,7 @@ class FitResult:
     seconds: float
     closed_form: dict | None = None
     true_params: dict[str, float] | None = None
+    model_misfit: float | None = None  # RMS of the true function the model cannot represent (generated data)
     generator: str | None = None
     classification: dict | None = None
     sweep: list[SweepRow] | None = None
@@ -149,6 +150,7 @@ def fit(problem: Problem, data, spec: TrainSpec, init=None, batch_sizes: list | 
         sweep = [SweepRow(s.batch_size, updates_per_epoch(data.rows, s.batch_size), r[-1].loss if r else float("nan"),
                           sec, st, dict(zip(names, r[-1].params.tolist())) if r else {})
                  for s, r, st, sec in runs]
+    truth, misfit = true_params(problem, data)
     return FitResult(
         source=data.source, model=problem.model, loss_function=problem.loss, features=problem.features,
         target=problem.target, rows=data.rows, gradient=spec.gradient, optimizer=spec.optimizer, lr=spec.lr,
@@ -156,7 +158,7 @@ def fit(problem: Problem, data, spec: TrainSpec, init=None, batch_sizes: list | 
         initial_params=dict(zip(names, np.asarray(theta0, dtype=float).tolist())), loss=last.loss,
         history=[{"epoch": r.epoch, "loss": r.loss} for r in records],
         updates_per_epoch=updates_per_epoch(data.rows, spec.batch_size), seconds=seconds, closed_form=cf_doc,
-        true_params=true_params(problem, data), generator=data.generator,
+        true_params=truth, model_misfit=misfit, generator=data.generator,
         classification=_classification(problem, data, last.params, last.epoch), sweep=sweep,
         _plot=_plot_data(problem, data, last.params),
     )

@@ -250,11 +250,16 @@ def closed_form(problem: Problem, data) -> ClosedForm | None:
     return ClosedForm(dict(zip(problem.params, theta.tolist())), float(loss))
 
 
-def true_params(problem: Problem, data) -> dict[str, float] | None:
-    """For generated data: the model's parameters fitted to the noise-free function (exact when the model contains it)."""
+def true_params(problem: Problem, data) -> tuple[dict[str, float] | None, float | None]:
+    """For generated data: the parameters that reproduce the noise-free function, and the RMS of what the
+    model cannot reproduce (0 when the model family contains the true function)."""
     if data.truth is None or not problem.linear_in_params or len(problem.outputs) != 1:
-        return None
+        return None, None
     cols = [data.column(f) for f in problem.features]
     (Phi,), (c,) = design(problem, cols)
     theta = least_squares(Phi, data.truth - c, 0.0, problem.reg_mask, mean=True)
-    return dict(zip(problem.params, theta.tolist()))
+    misfit = float(np.sqrt(np.mean((Phi @ theta + c - data.truth) ** 2)))
+    scale = max(1.0, float(np.sqrt(np.mean(data.truth**2))))
+    if misfit > 1e-8 * scale:
+        return None, misfit
+    return dict(zip(problem.params, theta.tolist())), 0.0

@@ -61,13 +61,25 @@ class Tensors:
         self.mask = torch.from_numpy(problem.reg_mask.astype(float))
         self.mean = problem.loss != "sse"
         s, t = problem.score_syms, problem.target_syms
-        self._loss = compile_exprs([problem.row_loss], s + t, ops)
-        self._dloss = compile_exprs([sp.diff(problem.row_loss, sc) for sc in s], s + t, ops)
+        # Squared and absolute errors depend on s − y only: write them in the residual r, so that the forward
+        # pass is r = Φθ + (c − y), one fused mat-vec, and the loss and its derivative cost one operation each.
+        self.residual = problem.loss in ("mse", "sse", "mae") and len(s) == 1
+        if self.residual:
+            r = sp.Symbol("_r", real=True)
+            row_loss, args = problem.row_loss.subs(s[0], r + t[0]), (r,)
+            dloss = [sp.diff(row_loss, r)]
+        else:
+            row_loss, args = problem.row_loss, s + t
+            dloss = [sp.factor(sp.diff(row_loss, sc)) for sc in s]
+        self._loss = compile_exprs([row_loss], args, ops)
+        self._loss_dloss = compile_exprs([row_loss, *dloss], args, ops)  # shares subexpressions between the two
         self.linear = problem.linear_in_params
         if self.linear:  # s_c = Φ_c θ + c_c: Φ evaluated once, then every epoch is two mat-vec products
             Phis, offsets = design(problem, cols_np)
             self.Phi = [torch.from_numpy(np.ascontiguousarray(P)) for P in Phis]
-            self.offset = [None if not o.any() else torch.from_numpy(np.ascontiguousarray(o)) for o in offsets]
+            if self.residual:
+                offsets = [offsets[0] - data.column(problem.target)]
+            self.offset = [torch.from_numpy(np.ascontiguousarray(o)) if o.any() or self.residual else None for o in offsets]
         else:
             syms = problem.feature_syms + problem.param_syms
             self._model = compile_exprs(list(problem.outputs), syms, ops)
@@ -80,43 +92,50 @@ class Tensors:
         return torch.ones(m, dtype=torch.float64) * v
 
     def take(self, xs, idx):
-        return xs if idx is None else [x[idx] for x in xs]
+        return xs if idx is None else [x if x is None else x[idx] for x in xs]
 
-    def scores(self, theta, idx=None):
-        """s_c at the rows idx (all rows when None); differentiable in theta."""
+    def forward(self, theta, idx=None) -> list:
+        """The loss's arguments at the rows idx (all rows when None): the residual, or the scores and targets."""
         if self.linear:
-            offsets = [o if o is None or idx is None else o[idx] for o in self.offset]
-            return [P @ theta if o is None else P @ theta + o for P, o in zip(self.take(self.Phi, idx), offsets)]
-        cols = self.take(self.cols, idx)
-        m = self.M if idx is None else len(idx)
-        return [self._rows(v, m) for v in self._model(*cols, *theta.unbind())]
+            torch = self.torch
+            out = [P @ theta if o is None else torch.addmv(o, P, theta)
+                   for P, o in zip(self.take(self.Phi, idx), self.take(self.offset, idx))]
+            if self.residual:
+                return out
+        else:
+            m = self.M if idx is None else len(idx)
+            out = [self._rows(v, m) for v in self._model(*self.take(self.cols, idx), *theta.unbind())]
+            if self.residual:
+                return [out[0] - self.take(self.t, idx)[0]]
+        return out + self.take(self.t, idx)
 
-    def loss(self, theta, idx=None, scores=None):
-        """The batch loss: mean (sum for sse) of the row losses, plus reg·Σ θ² over the penalised parameters."""
-        s = self.scores(theta, idx) if scores is None else scores
-        (l,) = self._loss(*s, *self.take(self.t, idx))
+    def _total(self, l, theta):
         l = l.mean() if self.mean else l.sum()
         if self.problem.reg:
             l = l + self.problem.reg * (self.mask * theta * theta).sum()
         return l
 
+    def loss(self, theta, idx=None):
+        """The batch loss: mean (sum for sse) of the row losses, plus reg·Σ θ² over the penalised parameters."""
+        (l,) = self._loss(*self.forward(theta, idx))
+        return self._total(l, theta)
+
     def manual_loss_and_grad(self, theta, idx=None):
         """The chain rule written out: ∇θ L = (1/m) Σ_c J_cᵀ ∂l/∂s_c, with J = Φ for models linear in θ."""
-        s = self.scores(theta, idx)
-        t = self.take(self.t, idx)
         m = self.M if idx is None else len(idx)
-        L = self.loss(theta, idx, scores=s)
-        deltas = self._dloss(*s, *t)
+        l, *deltas = self._loss_dloss(*self.forward(theta, idx))
+        deltas = [self._rows(d, m) for d in deltas]
         if self.linear:
             g = sum(P.T @ d for P, d in zip(self.take(self.Phi, idx), deltas))
         else:
             J = self._jac(*self.take(self.cols, idx), *[float(v) for v in theta])
             p = len(self.problem.params)
-            g = self.torch.stack([sum((d * J[c * p + j]).sum() for c, d in enumerate(deltas)) for j in range(p)])
+            g = self.torch.stack([self.torch.as_tensor(sum((d * J[c * p + j]).sum() for c, d in enumerate(deltas)),
+                                                       dtype=self.torch.float64) for j in range(p)])
         g = g / m if self.mean else g
         if self.problem.reg:
             g = g + 2 * self.problem.reg * self.mask * theta
-        return L, g
+        return self._total(self._rows(l, m), theta), g
 
 
 def _torch_optimizer(spec: TrainSpec, params):

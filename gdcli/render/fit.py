@@ -41,7 +41,10 @@ def render_fit(r, console) -> None:
         t.add_row(*row)
     console.print(t)
     if r.generator:
-        console.print(f"true function: y = {r.generator} (the 'true' column: the model fitted to it without noise)")
+        console.print(f"true function: y = {r.generator}")
+        if r.model_misfit:
+            console.print(f"[yellow]the model cannot represent the true function: at its best it is off by "
+                          f"{fmt(r.model_misfit)} (RMS) before any noise; more training will not help[/yellow]")
     style = STATUS_STYLE.get(r.status, "white")
     console.print(f"final loss: {fmt(r.loss, 10)}   status: [{style}]{r.status}[/{style}]   time: {r.seconds:.3g} s")
     if r.closed_form:
