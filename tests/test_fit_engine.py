@@ -169,3 +169,10 @@ def test_interrupt_keeps_parameters_reached_so_far():
     assert r.status == "interrupted"
     assert len(r.history) == 4 and r.epochs == 3
     assert r.params != {"w": 1.5, "b": 1.0}
+
+
+def test_too_large_a_step_is_reported_as_diverged_not_an_error():
+    p = problem_for(FIVE, "w*x + b", "sse")
+    r = fit(p, FIVE, TrainSpec(lr=1.0, epochs=500), init="zeros")
+    assert r.status == "diverged"
+    assert r.epochs < 500 and r.loss > 1e6 * r.history[0]["loss"]

@@ -14,6 +14,9 @@ from gdcli.engine.train import Tensors, TrainSpec, train, updates_per_epoch
 from gdcli.errors import UsageError
 
 
+DIVERGED = 1e6
+
+
 @dataclass(frozen=True)
 class SweepRow:
     batch_size: int | None
@@ -109,11 +112,13 @@ def run_one(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callabl
             records.append(rec)
             if tick is not None:
                 tick()
+            # A millionfold rise over the start is divergence for any loss here; stop before it overflows.
+            if not math.isfinite(rec.loss) or rec.loss > DIVERGED * max(records[0].loss, 1.0):
+                status = "diverged"
+                break
     except KeyboardInterrupt:
         status = "interrupted"
     seconds = time.perf_counter() - start
-    if records and not math.isfinite(records[-1].loss):
-        status = "diverged"
     return records, status, seconds
 
 
