@@ -11,6 +11,7 @@ from gdcli.cli import common
 from gdcli.cli.convex import convex
 from gdcli.cli.descend import descend
 from gdcli.cli.fractal import fractal
+from gdcli.cli.fit import fit
 from gdcli.cli.grad import grad
 from gdcli.cli.gradcheck import gradcheck
 from gdcli.cli.hessian import hessian
@@ -33,6 +34,7 @@ app.command("gradcheck")(gradcheck)
 app.command("convex")(convex)
 app.command("descend")(descend)
 app.command("fractal")(fractal)
+app.command("fit")(fit)
 
 
 def _version(value: bool) -> None:

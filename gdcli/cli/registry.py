@@ -11,6 +11,7 @@ COMMANDS = {
     "convex": "gdcli.cli.convex",
     "descend": "gdcli.cli.descend",
     "fractal": "gdcli.cli.fractal",
+    "fit": "gdcli.cli.fit",
 }
 
 

@@ -1,0 +1,176 @@
+"""Tabular data for `fit`: CSV/.npy/.npz files checked cell by cell, and seeded synthetic data."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gdcli.errors import DataError, UsageError
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Named numeric columns of equal length; `truth` is the noise-free target when the data was generated."""
+
+    columns: tuple[str, ...]
+    values: np.ndarray  # (M, len(columns)) float64
+    source: str
+    generator: str | None = None  # the true function, for generated data
+    truth: np.ndarray | None = None  # (M,) the true function at the rows, before noise
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, self.columns.index(name)]
+
+    @property
+    def rows(self) -> int:
+        return self.values.shape[0]
+
+
+def _check_finite(values: np.ndarray, columns, source: str, first_row: int = 1) -> None:
+    bad = np.argwhere(~np.isfinite(values))
+    if bad.size:
+        i, j = bad[0]
+        raise DataError(f"{source}: row {i + first_row}, column '{columns[j]}': {values[i, j]} is not a finite number")
+
+
+def _read_csv(path: Path) -> Dataset:
+    with open(path, newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            raise DataError(f"{path}: empty file (expected a header row naming the columns)")
+        header = [h.strip() for h in header]
+        if any(not h for h in header) or len(set(header)) != len(header):
+            raise DataError(f"{path}: the header row must name every column once; got {', '.join(header)}")
+        rows = []
+        for line, row in enumerate(reader, start=2):
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) != len(header):
+                raise DataError(f"{path}: line {line} has {len(row)} cells, the header has {len(header)} (ragged rows)")
+            try:
+                rows.append([float(c) for c in row])
+            except ValueError:
+                for j, cell in enumerate(row):
+                    try:
+                        float(cell)
+                    except ValueError:
+                        raise DataError(f"{path}: line {line}, column '{header[j]}': {cell.strip()!r} is not a number") from None
+    if not rows:
+        raise DataError(f"{path}: no data rows below the header")
+    values = np.asarray(rows, dtype=float)
+    _check_finite(values, header, f"{path}", first_row=2)
+    return Dataset(tuple(header), values, str(path))
+
+
+def _read_numpy(path: Path) -> Dataset:
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{path}: not a readable NumPy file ({exc})") from None
+    if isinstance(loaded, np.ndarray):
+        a = np.atleast_2d(loaded.T).T if loaded.ndim == 1 else loaded
+        if a.ndim != 2:
+            raise DataError(f"{path}: expected a 2-D array (rows × columns), got shape {loaded.shape}")
+        names = tuple(f"x{j + 1}" for j in range(a.shape[1] - 1)) + ("y",)
+        arrays = a
+    else:
+        with loaded:
+            keys = list(loaded.keys())
+            if "X" in keys:
+                X = np.asarray(loaded["X"])
+                X = X[:, None] if X.ndim == 1 else X
+                cols = [X[:, j] for j in range(X.shape[1])]
+                names = tuple(f"x{j + 1}" for j in range(X.shape[1]))
+                if "y" in keys:
+                    cols.append(np.asarray(loaded["y"]).ravel())
+                    names += ("y",)
+            else:
+                cols = [np.asarray(loaded[k]) for k in keys]
+                names = tuple(keys)
+        if any(c.ndim != 1 for c in cols) or len({c.shape[0] for c in cols}) > 1:
+            raise DataError(f"{path}: the arrays must be 1-D columns of one length (ragged rows)")
+        arrays = np.column_stack(cols) if cols else np.zeros((0, 0))
+    try:
+        values = np.asarray(arrays, dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(f"{path}: the arrays are not numeric") from None
+    if values.shape[0] == 0:
+        raise DataError(f"{path}: no rows")
+    _check_finite(values, names, str(path))
+    return Dataset(names, values, str(path))
+
+
+def load_data(path: str | Path) -> Dataset:
+    """Read a CSV with a header row, a 2-D `.npy` (columns x1.., y) or an `.npz` of named columns (or X, y)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    if path.suffix in (".npy", ".npz"):
+        return _read_numpy(path)
+    try:
+        return _read_csv(path)
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a text CSV file") from None
+
+
+def parse_distribution(text: str) -> tuple[str, float, float]:
+    """`normal:mean,sd` or `uniform:a,b`."""
+    from gdcli.expr import constant_value
+
+    kind, _, args = str(text).partition(":")
+    kind = kind.strip()
+    if kind not in ("normal", "uniform"):
+        raise UsageError(f"--x-dist: expected normal:MEAN,SD or uniform:A,B; got {text!r}")
+    parts = [p for p in args.split(",") if p.strip()]
+    if len(parts) != 2:
+        raise UsageError(f"--x-dist {kind} needs two numbers, e.g. {kind}:0,10")
+    a, b = (constant_value(p, "--x-dist") for p in parts)
+    if kind == "normal" and b < 0 or kind == "uniform" and b <= a:
+        raise UsageError(f"--x-dist: bad parameters {a}, {b} for {kind}")
+    return kind, a, b
+
+
+def generate_data(expression: str, n: int, noise: float, dist: str, seed: int) -> Dataset:
+    """Rows x ~ dist (one column per variable of `expression`) and y = expression(x) + noise * N(0, 1)."""
+    from gdcli.expr import compile_expression
+
+    if n < 1:
+        raise UsageError("--n must be at least 1")
+    if noise < 0:
+        raise UsageError("--noise must be >= 0")
+    expr = compile_expression(expression)
+    if "y" in expr.variables:
+        raise UsageError("--generate: 'y' names the target; write the function of the inputs only")
+    kind, a, b = parse_distribution(dist)
+    rng = np.random.default_rng(seed)
+    k = max(1, len(expr.variables))
+    X = rng.normal(a, b, size=(n, k)) if kind == "normal" else rng.uniform(a, b, size=(n, k))
+    names = expr.variables or ("x",)
+    truth = expr.f(X[:, : len(expr.variables)]) if expr.variables else np.full(n, float(expr.sym))
+    y = truth + noise * rng.standard_normal(n)
+    if not np.all(np.isfinite(y)):
+        raise DataError(f"--generate: {expression} is not finite on some generated inputs (check --x-dist)")
+    return Dataset(tuple(names) + ("y",), np.column_stack([X, y]), f"generated: y = {expression} + {noise:g}·N(0,1)",
+                   generator=expression, truth=truth)
+
+
+def select(data: Dataset, x: str | list | None, y: str | None) -> tuple[tuple[str, ...], str]:
+    """The feature columns and the target column: by default the last column is the target."""
+    target = y if y is not None else data.columns[-1]
+    if target not in data.columns:
+        raise DataError(f"--y: no column named '{target}' (columns: {', '.join(data.columns)})")
+    if x is None:
+        features = tuple(c for c in data.columns if c != target)
+    else:
+        features = tuple(s.strip() for s in (x.split(",") if isinstance(x, str) else x) if str(s).strip())
+        for c in features:
+            if c not in data.columns:
+                raise DataError(f"--x: no column named '{c}' (columns: {', '.join(data.columns)})")
+    if target in features:
+        raise UsageError(f"'{target}' is the target; it cannot also be a feature")
+    return features, target
+

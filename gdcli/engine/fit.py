@@ -1,0 +1,169 @@
+"""`fit` as a library call: data + model + loss + optimiser -> trained parameters, history and the closed form."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+
+from gdcli.engine.models import Problem, closed_form, evaluate, true_params
+from gdcli.engine.train import Tensors, TrainSpec, train, updates_per_epoch
+from gdcli.errors import UsageError
+
+
+DIVERGED = 1e6
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    batch_size: int | None
+    updates_per_epoch: int
+    loss: float
+    seconds: float
+    status: str
+    params: dict[str, float]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    source: str
+    model: str
+    loss_function: str
+    features: tuple[str, ...]
+    target: str
+    rows: int
+    gradient: str
+    optimizer: str
+    lr: float
+    batch_size: int | None
+    epochs: int
+    seed: int
+    status: str  # done, diverged or interrupted
+    params: dict[str, float]
+    initial_params: dict[str, float]
+    loss: float
+    history: list[dict]
+    updates_per_epoch: int
+    seconds: float
+    closed_form: dict | None = None
+    true_params: dict[str, float] | None = None
+    model_misfit: float | None = None  # RMS of the true function the model cannot represent (generated data)
+    generator: str | None = None
+    classification: dict | None = None
+    sweep: list[SweepRow] | None = None
+    _plot: dict | None = field(default=None, repr=False)
+
+
+def initial_params(problem: Problem, init, seed: int) -> np.ndarray:
+    """`zeros`, `random` (standard normal, seeded, as torch.randn in the listings) or a point `w=1.5,b=1`."""
+    from gdcli.expr import parse_point
+
+    p = len(problem.params)
+    if init is None or init == "random":
+        return np.random.default_rng(seed).standard_normal(p)
+    if init == "zeros":
+        return np.zeros(p)
+    return parse_point(init, problem.params, "--init")
+
+
+def _classification(problem: Problem, data, theta: np.ndarray, epochs: int) -> dict | None:
+    if problem.classes is None:
+        return None
+    cols = [data.column(f) for f in problem.features]
+    scores = np.column_stack(evaluate(problem, problem.outputs, cols, theta))
+    y = data.column(problem.target)
+    errors = int(np.sum(problem.predict_class(scores) != y))
+    if errors == 0:
+        message = "zero training errors: every row is on the right side (the data is separated)"
+    else:
+        message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: this linear model "
+                   "cannot separate the data (it looks not linearly separable)")
+    return {"errors": errors, "rows": data.rows, "accuracy": 1 - errors / data.rows, "separated": errors == 0,
+            "message": message}
+
+
+def _plot_data(problem: Problem, data, theta: np.ndarray) -> dict | None:
+    if len(problem.features) != 1 or len(problem.outputs) != 1:
+        return None
+    x, y = data.column(problem.features[0]), data.column(problem.target)
+    if x.size > 5000:  # a scatter of 5000 points shows the cloud; more only slows the PNG down
+        keep = np.random.default_rng(0).choice(x.size, 5000, replace=False)
+        x, y = x[keep], y[keep]
+    grid = np.linspace(float(x.min()), float(x.max()), 400)
+    curve = evaluate(problem, problem.outputs, [grid], theta)[0]
+    truth = None
+    if data.generator is not None:
+        from gdcli.expr import compile_expression
+
+        g = compile_expression(data.generator)
+        truth = g.f(grid[:, None]) if len(g.variables) == 1 else None
+    return {"x": x, "y": y, "grid": grid, "curve": curve, "truth": truth}
+
+
+def run_one(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None = None):
+    """Train once; Ctrl-C ends the run early and keeps the parameters of the last finished epoch."""
+    records, status = [], "done"
+    start = time.perf_counter()
+    try:
+        for rec in train(tensors, theta0, spec):
+            records.append(rec)
+            if tick is not None:
+                tick()
+            # A millionfold rise over the start is divergence for any loss here; stop before it overflows.
+            if not math.isfinite(rec.loss) or rec.loss > DIVERGED * max(records[0].loss, 1.0):
+                status = "diverged"
+                break
+    except KeyboardInterrupt:
+        status = "interrupted"
+    seconds = time.perf_counter() - start
+    return records, status, seconds
+
+
+def fit(problem: Problem, data, spec: TrainSpec, init=None, batch_sizes: list | None = None,
+        tick: Callable | None = None) -> FitResult:
+    """Train `problem` on `data`; with several `batch_sizes` train once per size (a Fig. 2.11 study)."""
+    sizes = batch_sizes or [spec.batch_size]
+    theta0 = initial_params(problem, init, spec.seed)
+    tensors = Tensors(problem, data)
+    runs = []
+    for m in sizes:
+        if m is not None and m >= data.rows:
+            m = None
+        run_spec = replace(spec, batch_size=m)
+        records, status, seconds = run_one(tensors, theta0, run_spec, tick)
+        runs.append((run_spec, records, status, seconds))
+        if status == "interrupted":
+            break
+    spec, records, status, seconds = runs[0]
+    if not records:
+        raise UsageError("interrupted before the first epoch")
+    last = records[-1]
+    names = problem.params
+    params = dict(zip(names, last.params.tolist()))
+    cf = closed_form(problem, data)
+    cf_doc = None
+    if cf is not None:
+        exact = np.array([cf.params[n] for n in names])
+        cf_doc = {"params": cf.params, "loss": cf.loss, "method": cf.method,
+                  "param_distance": float(np.linalg.norm(last.params - exact)),
+                  "loss_gap": float(last.loss - cf.loss)}
+    sweep = None
+    if len(sizes) > 1:
+        sweep = [SweepRow(s.batch_size, updates_per_epoch(data.rows, s.batch_size), r[-1].loss if r else float("nan"),
+                          sec, st, dict(zip(names, r[-1].params.tolist())) if r else {})
+                 for s, r, st, sec in runs]
+    truth, misfit = true_params(problem, data)
+    return FitResult(
+        source=data.source, model=problem.model, loss_function=problem.loss, features=problem.features,
+        target=problem.target, rows=data.rows, gradient=spec.gradient, optimizer=spec.optimizer, lr=spec.lr,
+        batch_size=spec.batch_size, epochs=last.epoch, seed=spec.seed, status=status, params=params,
+        initial_params=dict(zip(names, np.asarray(theta0, dtype=float).tolist())), loss=last.loss,
+        history=[{"epoch": r.epoch, "loss": r.loss} for r in records],
+        updates_per_epoch=updates_per_epoch(data.rows, spec.batch_size), seconds=seconds, closed_form=cf_doc,
+        true_params=truth, model_misfit=misfit, generator=data.generator,
+        classification=_classification(problem, data, last.params, last.epoch), sweep=sweep,
+        _plot=_plot_data(problem, data, last.params),
+    )
