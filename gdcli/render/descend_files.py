@@ -68,6 +68,11 @@ def plot(result, path, expr=None) -> Path:
             ok = np.isfinite(xs)
             ax2.plot(np.array([s.k for s in run.history])[ok], xs[ok], label=_label(run), lw=1.0, marker=".", ms=2)
         ax2.axhline(0, color="0.6", lw=0.5)
+        start = max(abs(float(result.runs[0].history[0].x[0])), 1e-12)
+        finite = [abs(float(s.x[0])) for run in result.runs for s in run.history if np.isfinite(s.x[0])]
+        if finite and max(finite) > 1e3 * start:
+            # A diverging run would flatten every other sequence to a line at 0; symlog keeps both readable.
+            ax2.set_yscale("symlog", linthresh=start)
         ax2.set_xlabel("k")
         ax2.set_ylabel(f"{result.variables[0]}_k")
         ax2.legend(fontsize=8)
