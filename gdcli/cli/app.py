@@ -29,12 +29,12 @@ app = typer.Typer(
 # One line per command; each module holds the command function and its options dataclass.
 app.command("grad")(grad)
 app.command("hessian")(hessian)
-app.command("run")(run)
-app.command("gradcheck")(gradcheck)
-app.command("convex")(convex)
 app.command("descend")(descend)
-app.command("fractal")(fractal)
 app.command("fit")(fit)
+app.command("convex")(convex)
+app.command("gradcheck")(gradcheck)
+app.command("fractal")(fractal)
+app.command("run")(run)
 
 
 def _version(value: bool) -> None:
