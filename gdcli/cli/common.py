@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import difflib
 import os
 import sys
 import traceback
@@ -78,6 +77,8 @@ EXPERIMENT_KEYS = {"name", "command", "expect", "sweep", "description", "seed"}
 
 
 def suggest(word: str, choices) -> str:
+    import difflib  # only on the error path; start-up matters (benchmarks/startup.py)
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
