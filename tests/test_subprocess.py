@@ -59,3 +59,16 @@ def test_grad_and_hessian_never_import_torch_or_matplotlib(args):
     last = r.stderr.strip().splitlines()[-1]
     assert last.startswith("HEAVY") and last.endswith(" 0"), r.stderr  # the probe ran and the command succeeded
     assert "torch" not in last and "matplotlib" not in last, last
+
+
+def test_help_lists_the_commands_that_exist():
+    r = gdcli("--help")
+    assert r.returncode == 0
+    assert "grad" in r.stdout and "hessian" in r.stdout
+    assert gdcli("--version").stdout.startswith("gdcli ")
+
+
+@pytest.mark.parametrize("command", ["grad", "hessian"])
+def test_command_help_has_an_example(cli, command):
+    r = cli(command, "--help")
+    assert r.exit_code == 0 and "Example" in r.stdout and f"gdcli {command} " in r.stdout
