@@ -101,13 +101,13 @@ _UNARY = {
 }
 
 
-def _node(expr: sp.Basic, slots: dict[sp.Symbol, int], ops) -> Callable[[Env], object]:
+def _node(expr: sp.Basic, slots: dict[sp.Symbol, int], ops, fold: bool = True) -> Callable[[Env], object]:
     """Turn one SymPy node into a closure `env -> value`; `env` holds the variables and CSE temporaries."""
     if expr in slots:
         i = slots[expr]
         return lambda env: env[i]
-    if not expr.free_symbols:
-        c = float(expr)  # constant subtrees (log(2), pi/4) fold to one float
+    if fold and not expr.free_symbols:
+        c = fold_constant(expr)
         return lambda env: c
     if expr.is_Add:
         parts = [_node(a, slots, ops) for a in expr.args]
@@ -182,6 +182,19 @@ def _node(expr: sp.Basic, slots: dict[sp.Symbol, int], ops) -> Callable[[Env], o
 
         return piecewise
     raise TypeError(f"cannot compile {func.__name__} (internal: no evaluator for this node)")
+
+
+def fold_constant(expr: sp.Basic) -> float:
+    """A constant subtree (log(2), pi/4) as one float, computed in floating point.
+
+    Not by SymPy's evalf: that works in arbitrary precision, and exp(exp(exp(99))) would never finish; in
+    floating point it is inf, which the caller reports like any overflow.
+    """
+    if expr.is_Number or expr.is_NumberSymbol:
+        return float(expr)
+    with np.errstate(all="ignore"):
+        value = _node(expr, {}, NumpyOps, fold=False)([])
+    return float(np.real(value))
 
 
 def _cond(cond: sp.Basic, slots, ops):

@@ -212,6 +212,9 @@ def parse_point(text, variables: tuple[str, ...], what: str = "--at") -> np.ndar
         parts = split_top_level(str(text))
         named = ["=" in p for p in parts]
         if not any(named):
+            if 0 < len(parts) < n:  # name what is missing rather than only counting
+                missing = ", ".join(variables[len(parts):])
+                raise UsageError(f"{what}: missing a value for {missing} (variables in order: {', '.join(variables)})")
             return parse_vector(text, n, what) if n else np.zeros(0)
         if not all(named):
             raise UsageError(f"{what}: write every coordinate as name=value, or none of them")

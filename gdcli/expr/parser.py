@@ -9,6 +9,7 @@ import re
 import sympy as sp
 
 from gdcli.errors import ExpressionError
+from gdcli.expr.compile import fold_constant
 from gdcli.expr.functions import CONSTANTS, FUNCTIONS
 
 MAX_LENGTH = 10_000  # characters of expression text
@@ -82,6 +83,15 @@ class _Builder:
     def _check_constant(self, value: sp.Expr, node: ast.AST) -> None:
         if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
             raise self.fail("the expression is undefined here (division by zero or an infinite constant)", node)
+        if value.is_number and (value.is_real is False or value.has(sp.I)):
+            raise self.fail("this constant is not a real number", node)
+        if value.is_number and not value.is_Rational:
+            # Bound constants by what a float holds, so SymPy never works in arbitrary precision on exp(exp(99)).
+            approx = fold_constant(value)
+            if math.isnan(approx):
+                raise self.fail("this constant is not a real number", node)
+            if math.isinf(approx):
+                raise self.fail("constant too large (it overflows a float)", node)
         if isinstance(value, sp.Rational):
             digits = max(len(str(abs(value.p))), len(str(value.q)))
             if digits > MAX_DIGITS:
