@@ -17,51 +17,6 @@ from gdcli.errors import ConfigError, GdcliError
 ISSUES_URL = "https://github.com/gdcli/gdcli/issues"
 DEBUG = {"on": bool(os.environ.get("GDCLI_DEBUG"))}
 
-def _lazy_typer_coercion() -> None:
-    """Let typer build its pydantic coercion only for values that need it.
-
-    typer 0.2x coerces every parameter through a pydantic TypeAdapter, even an option that was not given (None) or
-    a plain string. Importing pydantic for that costs about 90 ms, enough to push `gdcli grad` past its start-up bar
-    (1.5x `import sympy, numpy`, see benchmarks/). Those two cases need no coercion, so they skip it; every other
-    value goes through typer's own code unchanged. Older typers lack the hook and need nothing.
-    """
-    try:
-        from typer import core
-    except ImportError:  # pragma: no cover
-        return
-    build = getattr(core, "build_runtime_param", None)
-    if build is None or getattr(build, "lazy", False):
-        return
-
-    class LazyRuntimeParam:
-        def __init__(self, descriptor):
-            self.descriptor = descriptor
-            self.real = None
-
-        def coerce(self, value, param, ctx):
-            if value is None and not (param.multiple or param.nargs == -1):
-                return None  # what typer's RuntimeParam.coerce returns for a missing value
-            info = self.descriptor.parameter_info
-            if isinstance(value, str) and self.descriptor.annotation is str and info.parser is None \
-                    and getattr(info, "click_type", None) is None:
-                return value
-            if self.real is None:
-                self.real = build(self.descriptor)
-            return self.real.coerce(value, param=param, ctx=ctx)
-
-        def __getattr__(self, name):  # anything else typer asks of the parameter goes to the real one
-            if self.real is None:
-                self.real = build(self.descriptor)
-            return getattr(self.real, name)
-
-    def lazy_build(descriptor):
-        return LazyRuntimeParam(descriptor)
-
-    lazy_build.lazy = True
-    core.build_runtime_param = lazy_build
-
-
-_lazy_typer_coercion()
 
 # -- options declared once ---------------------------------------------------------------------------------
 Json = Annotated[Optional[bool], typer.Option("--json", help="Print one JSON document on stdout and nothing else there.", show_default=False)]
