@@ -139,3 +139,23 @@ def test_random_search_as_a_subprocess():
     doc = json.loads(p.stdout)
     assert doc["optimizer"] == "random-search" and doc["loss"] <= doc["history"][0]["loss"]
     assert doc["classification"]["separated"] is False  # XOR-like labels: no line separates them
+
+
+def test_ctrl_c_keeps_the_best_found_so_far(cli, monkeypatch):
+    import gdcli.engine.search as search_module
+
+    real = search_module.search
+
+    def interrupted(*args, **kwargs):
+        for i, rec in enumerate(real(*args, **kwargs)):
+            if i == 5:
+                raise KeyboardInterrupt
+            yield rec
+
+    monkeypatch.setattr(search_module, "search", interrupted)
+    r = cli("fit", "--generate", "x1 - x2", "--classes", "3", "--model", "svm", "--optimizer", "random-local-search",
+            "--epochs", "100", "--json")
+    assert r.exit_code == 130
+    doc = json.loads(r.stdout)
+    assert doc["status"] == "interrupted" and len(doc["history"]) == 5
+    assert doc["loss"] == doc["history"][-1]["loss"] <= doc["history"][0]["loss"]
