@@ -18,6 +18,7 @@ class FitOptions:
     noise: float = 0.0
     n: int = 100
     x_dist: str = "normal:0,10"
+    classes: Optional[int] = None
     x: Any = None
     y: Optional[str] = None
     model: str = "linear"
@@ -31,6 +32,7 @@ class FitOptions:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    step_size: Optional[float] = None
     batch_size: Any = None
     epochs: int = 100
     init: Any = None
@@ -83,12 +85,16 @@ def compute(opts: FitOptions, show_progress: bool = True):
     sizes = batch_sizes(opts.batch_size)
     spec = TrainSpec(optimizer=opts.optimizer, lr=float(opts.lr), epochs=int(opts.epochs), batch_size=sizes[0],
                      gradient=opts.gradient, seed=int(opts.seed), momentum=float(opts.momentum),
-                     beta1=float(opts.beta1), beta2=float(opts.beta2), eps=float(opts.eps))
+                     beta1=float(opts.beta1), beta2=float(opts.beta2), eps=float(opts.eps),
+                     step_size=None if opts.step_size is None else float(opts.step_size))
     check_spec(spec)  # refuse bad options before reading a large file
+    if opts.classes is not None and opts.generate is None:
+        raise UsageError("--classes makes class labels for --generate; a data file brings its own")
     if opts.data is not None:
         data = load_data(opts.data)
     else:
-        data = generate_data(opts.generate, int(opts.n), float(opts.noise), opts.x_dist, int(opts.seed))
+        data = generate_data(opts.generate, int(opts.n), float(opts.noise), opts.x_dist, int(opts.seed),
+                             classes=None if opts.classes is None else int(opts.classes))
     features, target = select(data, opts.x, opts.y)
     problem = build_problem(opts.model, data, features, target, opts.loss, float(opts.reg), opts.params)
     total = (spec.epochs + 1) * len(sizes)
@@ -141,6 +147,7 @@ def fit(
     noise: Annotated[Optional[float], typer.Option(help="Standard deviation of the Gaussian noise added by --generate (default 0).", show_default=False)] = None,
     n: Annotated[Optional[int], typer.Option("--n", help="Rows to generate (default 100).", show_default=False)] = None,
     x_dist: Annotated[Optional[str], typer.Option(help="Inputs for --generate: normal:MEAN,SD or uniform:A,B (default normal:0,10).", show_default=False)] = None,
+    classes: Annotated[Optional[int], typer.Option(help="With --generate: labels 0..K-1, the K equal-count bins of EXPR(x) + noise (x1 - x2: separable; x1*x2 on uniform:-1,1: XOR-like).", show_default=False)] = None,
     x: Annotated[Optional[str], typer.Option("--x", help="Feature columns, e.g. x1,x2 (default: every column but the target).", show_default=False)] = None,
     y: Annotated[Optional[str], typer.Option("--y", help="Target column (default: the last).", show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option(help="An expression in columns and parameters (\"w*x + b\"), or linear, poly:K, perceptron, logistic, svm.", show_default=False)] = None,
@@ -148,12 +155,13 @@ def fit(
     loss: Annotated[Optional[str], typer.Option(help="mse, sse, mae, hinge, multiclass-hinge, logistic, cross-entropy or perceptron.", show_default=False)] = None,
     reg: Annotated[Optional[float], typer.Option(help="L2 weight: adds reg·Σθ² over every parameter but intercepts.", show_default=False)] = None,
     gradient: Annotated[Optional[str], typer.Option(help="manual (symbolic chain rule), autograd (torch backward), module (nn.Module + torch.optim).", show_default=False)] = None,
-    optimizer: Annotated[Optional[str], typer.Option(help="gd, momentum, nesterov, adagrad, rmsprop, adam or newton.", show_default=False)] = None,
+    optimizer: Annotated[Optional[str], typer.Option(help="gd, momentum, nesterov, adagrad, rmsprop, adam, newton; or derivative-free (seed 002, --gradient manual): random-search (try θ = step·N(0,I), keep the best) or random-local-search (try θ + step·N(0,I), keep it if the loss falls). These make ⌈rows/batch-size⌉ tries per epoch, one per update GD would make, each scored on all rows.", show_default=False)] = None,
     lr: Annotated[Optional[float], typer.Option(help="Learning rate (default 0.01).", show_default=False)] = None,
     momentum: Annotated[Optional[float], typer.Option(help="Momentum β for momentum and nesterov (default 0.9).", show_default=False)] = None,
     beta1: Annotated[Optional[float], typer.Option(help="Adam β1 (default 0.9).", show_default=False)] = None,
     beta2: Annotated[Optional[float], typer.Option(help="Adam β2 (default 0.999).", show_default=False)] = None,
     eps: Annotated[Optional[float], typer.Option(help="ε of adagrad, rmsprop and adam (default 1e-8).", show_default=False)] = None,
+    step_size: Annotated[Optional[float], typer.Option(help="random-search: scale of the random tries (default 1); random-local-search: scale of the moves (default 0.1).", show_default=False)] = None,
     batch_size: Annotated[Optional[str], typer.Option(help="Rows per update: full (default), 1 for SGD, or a sweep 1,10,100,full.", show_default=False)] = None,
     epochs: Annotated[Optional[int], typer.Option(help="Passes over the data (default 100).", show_default=False)] = None,
     init: Annotated[Optional[str], typer.Option(help="Start: random (default, seeded), zeros, or w=1.5,b=1.", show_default=False)] = None,
@@ -168,6 +176,8 @@ def fit(
     Example:
 
         gdcli fit --generate "1.5*x + 2.73" --noise 0.5 --n 100 --model "w*x + b" --lr 0.005 --epochs 2000
+
+        gdcli fit --generate "x1 - x2" --classes 3 --model svm --optimizer random-local-search --epochs 500
     """
     result = common.run(FitOptions, "fit", config, locals(), compute, document, render)
     if result is not None and result.status == "interrupted":

@@ -104,8 +104,31 @@ def _read_numpy(path: Path) -> Dataset:
     return Dataset(names, values, str(path))
 
 
-def load_data(path: str | Path) -> Dataset:
-    """Read a CSV with a header row, a 2-D `.npy` (columns x1.., y) or an `.npz` of named columns (or X, y)."""
+def inline_data(columns: dict) -> Dataset:
+    """Columns given in a YAML experiment or config, `data: {x: [1, 2, 3], y: [3, 5, 7]}`: checked like a file."""
+    names = tuple(str(k) for k in columns)
+    cols = [v if isinstance(v, (list, tuple)) else [v] for v in columns.values()]
+    if not names:
+        raise DataError("data: no columns")
+    if len({len(c) for c in cols}) > 1:
+        raise DataError(f"data: the columns have different lengths ({', '.join(str(len(c)) for c in cols)}) (ragged rows)")
+    if not cols[0]:
+        raise DataError("data: no rows")
+    values = np.empty((len(cols[0]), len(cols)))
+    for j, col in enumerate(cols):
+        for i, cell in enumerate(col):
+            if isinstance(cell, bool) or not isinstance(cell, (int, float)):
+                raise DataError(f"data: row {i + 1}, column '{names[j]}': {cell!r} is not a number")
+            values[i, j] = cell
+    _check_finite(values, names, "data")
+    return Dataset(names, values, "inline data")
+
+
+def load_data(path: str | Path | dict) -> Dataset:
+    """Read a CSV with a header row, a 2-D `.npy` (columns x1.., y) or an `.npz` of named columns (or X, y);
+    a mapping of column names to lists is data given inline (YAML)."""
+    if isinstance(path, dict):
+        return inline_data(path)
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
@@ -134,8 +157,12 @@ def parse_distribution(text: str) -> tuple[str, float, float]:
     return kind, a, b
 
 
-def generate_data(expression: str, n: int, noise: float, dist: str, seed: int) -> Dataset:
-    """Rows x ~ dist (one column per variable of `expression`) and y = expression(x) + noise * N(0, 1)."""
+def generate_data(expression: str, n: int, noise: float, dist: str, seed: int, classes: int | None = None) -> Dataset:
+    """Rows x ~ dist (one column per variable of `expression`) and y = expression(x) + noise * N(0, 1).
+
+    With `classes` K, y is instead the class 0..K-1 of that value among K equal-count bins (cut at its
+    K-quantiles): a linear expression gives linearly separable classes, `x1*x2` on a centred box XOR-like ones.
+    """
     from gdcli.expr import compile_expression
 
     if n < 1:
@@ -154,6 +181,17 @@ def generate_data(expression: str, n: int, noise: float, dist: str, seed: int) -
     y = truth + noise * rng.standard_normal(n)
     if not np.all(np.isfinite(y)):
         raise DataError(f"--generate: {expression} is not finite on some generated inputs (check --x-dist)")
+    if classes is not None:
+        if classes < 2:
+            raise UsageError("--classes must be at least 2")
+        if classes > n:
+            raise UsageError(f"--classes {classes}: more classes than rows ({n})")
+        cuts = np.quantile(y, np.arange(1, classes) / classes)
+        labels = np.searchsorted(cuts, y, side="right").astype(float)
+        if np.unique(labels).size < classes:
+            raise DataError(f"--generate: {expression} takes too few distinct values to make {classes} classes")
+        return Dataset(tuple(names) + ("y",), np.column_stack([X, labels]),
+                       f"generated: y = class of {expression} + {noise:g}·N(0,1) among {classes} quantile bins")
     return Dataset(tuple(names) + ("y",), np.column_stack([X, y]), f"generated: y = {expression} + {noise:g}·N(0,1)",
                    generator=expression, truth=truth)
 

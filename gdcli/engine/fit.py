@@ -54,6 +54,7 @@ class FitResult:
     generator: str | None = None
     classification: dict | None = None
     sweep: list[SweepRow] | None = None
+    step_size: float | None = None  # random-search and random-local-search only
     _plot: dict | None = field(default=None, repr=False)
 
 
@@ -101,6 +102,14 @@ def _plot_data(problem: Problem, data, theta: np.ndarray) -> dict | None:
         g = compile_expression(data.generator)
         truth = g.f(grid[:, None]) if len(g.variables) == 1 else None
     return {"x": x, "y": y, "grid": grid, "curve": curve, "truth": truth}
+
+
+def _step_size(spec: TrainSpec) -> float | None:
+    from gdcli.engine.search import DEFAULT_STEP
+
+    if spec.optimizer not in DEFAULT_STEP:
+        return None
+    return spec.step_size if spec.step_size is not None else DEFAULT_STEP[spec.optimizer]
 
 
 def run_one(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None = None):
@@ -165,5 +174,6 @@ def fit(problem: Problem, data, spec: TrainSpec, init=None, batch_sizes: list | 
         updates_per_epoch=updates_per_epoch(data.rows, spec.batch_size), seconds=seconds, closed_form=cf_doc,
         true_params=truth, model_misfit=misfit, generator=data.generator,
         classification=_classification(problem, data, last.params, last.epoch), sweep=sweep,
+        step_size=_step_size(spec),
         _plot=_plot_data(problem, data, last.params),
     )

@@ -27,6 +27,7 @@ class TrainSpec:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    step_size: float | None = None  # random-search: scale of the tries; random-local-search: of the moves
 
 
 @dataclass(frozen=True)
@@ -157,10 +158,17 @@ def _torch_optimizer(spec: TrainSpec, params):
 
 
 def check_spec(spec: TrainSpec) -> None:
+    from gdcli.engine.search import SEARCHES
+
     if spec.gradient not in GRADIENTS:
         raise UsageError(f"--gradient must be one of {', '.join(GRADIENTS)}; got '{spec.gradient}'")
-    if spec.optimizer not in optim.OPTIMIZERS:
-        raise UsageError(f"--optimizer must be one of {', '.join(optim.OPTIMIZERS)}; got '{spec.optimizer}'")
+    if spec.optimizer not in optim.OPTIMIZERS + SEARCHES:
+        raise UsageError(f"--optimizer must be one of {', '.join(optim.OPTIMIZERS + SEARCHES)}; got '{spec.optimizer}'")
+    if spec.optimizer in SEARCHES and spec.gradient != "manual":
+        raise UsageError(f"--optimizer {spec.optimizer} uses no gradient; run it with --gradient manual "
+                         f"(not {spec.gradient})")
+    if spec.step_size is not None and not spec.step_size > 0:
+        raise UsageError("--step-size must be > 0")
     if spec.gradient == "module" and spec.optimizer == "newton":
         raise UsageError("--optimizer newton is not in torch.optim; use --gradient manual or autograd for it")
     if not spec.lr > 0:
@@ -176,6 +184,11 @@ def train(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec) -> Iterator[Epo
     import torch
 
     check_spec(spec)
+    from gdcli.engine.search import SEARCHES, search
+
+    if spec.optimizer in SEARCHES:  # derivative-free: no gradient, no optimiser state, only loss evaluations
+        yield from search(tensors, theta0, spec)
+        return
     M = tensors.M
     full = not spec.batch_size or spec.batch_size >= M
     gen = torch.Generator().manual_seed(int(spec.seed))

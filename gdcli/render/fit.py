@@ -22,8 +22,10 @@ def render_fit(r, console) -> None:
     m = "all rows" if r.batch_size is None else str(r.batch_size)
     console.print(f"data: {r.source} ({r.rows} rows; features {', '.join(r.features)}; target {r.target})")
     console.print(f"model: {r.model}   loss: {r.loss_function}   gradient: {r.gradient}   "
-                  f"optimizer: {r.optimizer} lr={fmt(r.lr)}")
-    console.print(f"batch size: {m}   updates per epoch: {r.updates_per_epoch}   epochs: {r.epochs}")
+                  + (f"optimizer: {r.optimizer} step size={fmt(r.step_size)}" if r.step_size is not None
+                     else f"optimizer: {r.optimizer} lr={fmt(r.lr)}"))
+    per = "tries" if r.step_size is not None else "updates"
+    console.print(f"batch size: {m}   {per} per epoch: {r.updates_per_epoch}   epochs: {r.epochs}")
     t = Table(title="parameters", title_justify="left")
     t.add_column("parameter")
     t.add_column("start", justify="right")
