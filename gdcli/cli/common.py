@@ -26,6 +26,11 @@ At = Annotated[Optional[str], typer.Option("--at", help="The point: w0=3,w1=4, o
 Seed = Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0).", show_default=False)]
 Plot = Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG plot to this file.", show_default=False)]
 Expr = Annotated[Optional[str], typer.Argument(help="The expression, e.g. \"2*w0**2 + 3*w1**2\".", show_default=False)]
+# The optimisers' hyper-parameters, shared by descend and fit (gdcli/engine/optim.py).
+Momentum = Annotated[Optional[float], typer.Option(help="Momentum β for momentum and nesterov (default 0.9).", show_default=False)]
+Beta1 = Annotated[Optional[float], typer.Option(help="Adam's β1 (default 0.9).", show_default=False)]
+Beta2 = Annotated[Optional[float], typer.Option(help="Adam's β2 (default 0.999).", show_default=False)]
+Eps = Annotated[Optional[float], typer.Option(help="ε of adagrad, rmsprop and adam (default 1e-8).", show_default=False)]
 
 # Keys an experiment file may carry besides a command's options.
 EXPERIMENT_KEYS = {"name", "command", "expect", "sweep", "description", "seed"}
