@@ -95,3 +95,19 @@ def test_unicode_in_expression_points_at_the_character(cli):
     lines = _error(cli("grad", "x + \u00b2", "--at", "1"))
     source, start, end = _caret(lines)
     assert source[start] == "\u00b2"
+
+
+import pytest as _pytest
+
+
+@_pytest.mark.parametrize("command, expr, at, what", [
+    ("grad", "log(x)", "-1", "f is not finite at (x=-1): the point is outside the domain of f"),
+    ("grad", "1/x", "0", "f is not finite at (x=0)"),
+    ("grad", "sqrt(x)", "0", "the gradient is not finite at (x=0): f is not differentiable there"),
+    ("hessian", "log(x*y)", "x=-1,y=2", "f is not finite at (x=-1, y=2)"),
+])
+def test_point_outside_the_domain_is_an_error_not_nan(cli, command, expr, at, what):
+    r = cli(command, expr, "--at", at)
+    assert r.exit_code == 2
+    assert what in r.stderr
+    assert "nan" not in r.stdout.lower() and "Traceback" not in r.stderr

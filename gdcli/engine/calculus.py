@@ -8,9 +8,19 @@ import numpy as np
 import sympy as sp
 
 from gdcli.engine.numdiff import approx_gradient
+from gdcli.errors import UsageError
 from gdcli.expr import Expression, format_sym
 
 GRAD_METHODS = ("symbolic", "autodiff", "numeric", "all")
+
+
+def require_finite(expr: Expression, x: np.ndarray, what: str, values) -> None:
+    """A point where f or its derivatives are not finite is outside the expression's domain: say so, don't print NaN."""
+    if not np.all(np.isfinite(values)):
+        at = ", ".join(f"{v}={float(c):g}" for v, c in zip(expr.variables, x))
+        why = ("the point is outside the domain of f (a log or sqrt of a negative number, a division by zero, "
+               "or an overflow)") if what == "f" else "f is not differentiable there (or the numbers overflow)"
+        raise UsageError(f"{what} is not finite at ({at}): {why}")
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,7 @@ def gradient_at(expr: Expression, x, *, method: str = "symbolic", direction=None
     """Value, gradient and its norm at x; optionally the directional derivative and a first-order step check."""
     x = np.asarray(x, dtype=float)
     value = float(expr.f(x))
+    require_finite(expr, x, "f", value)
     methods = None
     disagreement = None
     if method == "all":
@@ -67,6 +78,7 @@ def gradient_at(expr: Expression, x, *, method: str = "symbolic", direction=None
         methods = {k: v.tolist() for k, v in methods.items()}
     else:
         g = gradient_by(expr, x, method)
+    require_finite(expr, x, "the gradient", g)
     dd = unit = None
     if direction is not None:
         d = np.asarray(direction, dtype=float)
@@ -174,7 +186,10 @@ def hessian_at(expr: Expression, x, *, step=None) -> HessianResult:
     x = np.asarray(x, dtype=float)
     value, g = expr.value_and_grad(x)
     value = float(value)
+    require_finite(expr, x, "f", value)
+    require_finite(expr, x, "the gradient", g)
     H = expr.hessian(x)
+    require_finite(expr, x, "the Hessian", H)
     H = (H + H.T) / 2
     lam, vecs = np.linalg.eigh(H)
     subs = {s: exact_number(v) for s, v in zip(expr.symbols, x)}
