@@ -123,19 +123,8 @@ def check_gradient(f: Callable[[np.ndarray], np.ndarray], x, analytic, *, variab
 
 
 def expression_function(expr, dtype: str = "float64") -> Callable[[np.ndarray], np.ndarray]:
-    """The expression's NumPy evaluator as points (m, n) -> (m,), computing in `dtype` throughout.
-
-    `Expression.f` promotes to float64; float32 needs the compiled columns fed as float32 (NumPy keeps the
-    Python-float constants weak), so round-off is that of float32 arithmetic, not just of the inputs.
-    """
+    """The expression's NumPy evaluator as points (m, n) -> (m,), computing in `dtype` throughout."""
     if dtype == "float64":
         return expr.f
     dt = DTYPES[dtype]
-
-    def f(X):
-        X = np.asarray(X, dtype=dt)
-        with np.errstate(all="ignore"):
-            (v,) = expr._f_np(*[X[:, i] for i in range(X.shape[1])])
-        return np.broadcast_to(np.asarray(v, dtype=dt), X.shape[:1]).astype(np.float64)
-
-    return f
+    return lambda X: expr.f(X, dtype=dt).astype(np.float64)

@@ -56,18 +56,22 @@ class Expression:
     def _h_np(self):
         return compile_exprs(list(self.hessian_sym), self.symbols, NumpyOps)
 
-    def _columns(self, x) -> tuple[list[np.ndarray], tuple[int, ...]]:
-        x = np.asarray(x, dtype=float)
+    def _columns(self, x, dtype=np.float64) -> tuple[list[np.ndarray], tuple[int, ...]]:
+        x = np.asarray(x, dtype=dtype)
         if x.shape[-1:] != (len(self.variables),):
             raise ValueError(f"points must have last axis {len(self.variables)}, got shape {x.shape}")
         return [x[..., i] for i in range(x.shape[-1])], x.shape[:-1]
 
-    def f(self, x) -> np.ndarray:
-        """f at points x (..., n) -> (...)."""
-        cols, shape = self._columns(x)
+    def f(self, x, dtype=np.float64) -> np.ndarray:
+        """f at points x (..., n) -> (...), computed in `dtype` throughout.
+
+        The constants fold to Python floats, which NumPy treats as weakly typed, so with float32 columns the whole
+        evaluation runs in float32 (gradcheck --dtype float32 needs float32 round-off, not just float32 inputs).
+        """
+        cols, shape = self._columns(x, dtype)
         with np.errstate(all="ignore"):
             (value,) = self._f_np(*cols)
-        return np.broadcast_to(np.asarray(value, dtype=float), shape).copy()
+        return np.broadcast_to(np.asarray(value, dtype=dtype), shape).copy()
 
     def value_and_grad(self, x) -> tuple[np.ndarray, np.ndarray]:
         """f and the symbolic gradient at points x (..., n) -> (...), (..., n)."""
