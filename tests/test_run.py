@@ -134,3 +134,16 @@ def test_run_as_subprocess(tmp_path):
                        capture_output=True, text=True, cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "o" / "good" / "result.json").exists()
+
+
+def test_validation_catches_missing_options_bad_expressions_and_check_typos(cli, tmp_path):
+    write(tmp_path, "e.yaml", "name: e\ncommand: descend\nexpression: x**2\n")
+    write(tmp_path, "f.yaml", 'name: f\ncommand: grad\nexpression: "x +"\nat: 1\n')
+    write(tmp_path, "d.yaml", "name: d\ncommand: grad\nexpression: x\nat: 1\nexpect:\n  - {path: value, equal: 1}\n")
+    r = cli("run", tmp_path, "--out", tmp_path / "out")
+    assert r.exit_code == 2
+    assert "e.yaml:1:1: missing option start for descend" in r.stderr
+    assert "f.yaml:3:1: expression: syntax error: invalid syntax\n  x +\n     ^" in r.stderr
+    assert "d.yaml:5:1: expect[0]: unknown key 'equal'; did you mean 'equals'?" in r.stderr
+    assert "3 invalid files; nothing was run" in r.stderr
+    assert not (tmp_path / "out").exists()

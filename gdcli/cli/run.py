@@ -39,7 +39,7 @@ def run(
             try:
                 experiments.append(load_experiment(f))
             except ConfigError as exc:
-                errors.append(exc.message)
+                errors.append(exc.render().removeprefix("error: "))
         names = {}
         for exp in experiments:
             if exp.name in names:

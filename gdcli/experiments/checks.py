@@ -48,7 +48,10 @@ def parse_checks(items, where: str = "") -> list[Check]:
             ops = [k for k in item if k in OPERATORS]
             unknown = [k for k in item if k not in CHECK_KEYS]
             if unknown:
-                raise ValueError(f"expect[{i}]: unknown key '{unknown[0]}' (use path with one of {', '.join(OPERATORS)})")
+                from gdcli.cli.common import suggest
+
+                hint = suggest(str(unknown[0]), CHECK_KEYS) or f" (use path with one of {', '.join(OPERATORS)})"
+                raise ValueError(f"expect[{i}]: unknown key '{unknown[0]}'{hint}")
             if len(ops) != 1:
                 raise ValueError(f"expect[{i}]: give exactly one of {', '.join(OPERATORS)}")
             op = ops[0]

@@ -112,18 +112,28 @@ def load_experiment(path: str | Path) -> Experiment:
         checks = parse_checks(expect if _is_runner_key("expect", expect) else [])
     except ValueError as exc:
         raise ConfigError(f"{at('expect')}: {exc}") from None
-    # Build each run's options now, so a missing or ill-typed option stops the batch before anything runs.
+    # Check each run's options now, so a missing option or a bad expression stops the batch before anything runs.
     for run in runs:
-        try:
-            cls(**{**options, **run})
-        except TypeError as exc:
-            raise ConfigError(f"{path}:1:1: {exc}") from None
+        values = {**options, **run}
         missing = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING
-                   and f.default_factory is dataclasses.MISSING and f.name not in {**options, **run}]
+                   and f.default_factory is dataclasses.MISSING and f.name not in values]
         if missing:
             raise ConfigError(f"{path}:1:1: missing option {', '.join(missing)} for {command}")
+        if isinstance(values.get("expression"), str):
+            _check_expression(values["expression"], at("expression" if "expression" in data else "sweep"))
     return Experiment(name=data["name"], command=command, path=path, options=options, runs=runs, checks=checks,
                       seed=seed, description=str(data.get("description", "")))
+
+
+def _check_expression(text: str, where: str) -> None:
+    """Parse an `expression:` option now (parsing is cheap and safe), so a typo is a validation error."""
+    from gdcli.errors import ExpressionError
+    from gdcli.expr import parse
+
+    try:
+        parse(text)
+    except ExpressionError as exc:
+        raise ConfigError(f"{where}: expression: {exc.message}", source=exc.source, span=exc.span) from None
 
 
 def _is_runner_key(name: str, value) -> bool:
