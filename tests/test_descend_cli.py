@@ -133,7 +133,7 @@ def test_yaml_config_sweep(cli_json, tmp_path):
     (["x**2", "--start", "1", "--lr", "-1"], "--lr must be a positive number"),
     (["x**2", "--start", "1", "--optimizer", "adm"], "did you mean 'adam'"),
     (["x**2", "--start", "y=1"], "'y' is not a variable"),
-    (["x**2"], "missing start"),
+    (["x**2"], "missing --start"),
     (["x**2", "--start", "1", "--steps", "-3"], "--steps"),
     (["x**2", "--start", "1", "--line-search", "wolfe"], "--line-search"),
     (["3", "--start", "1"], "no variables"),

@@ -78,7 +78,7 @@ def test_missing_coordinate_is_named(cli, at):
     (["grad", "x*y", "--at", "1,2", "--direction", "1"], "--direction needs 2 components"),
     (["grad", "x*y", "--at", "1,2", "--step", "1,2,3"], "--step needs 2 components"),
     (["grad", "x*y", "--at", "1,2", "--method", "symbolc"], "did you mean 'symbolic'"),
-    (["grad", "x*y"], "missing at"),
+    (["grad", "x*y"], "missing --at"),
     (["grad", "", "--at", "1"], "empty expression"),
     (["grad", "x", "--at", "1", "--vars", "y"], "missing: x"),
     (["hessian", "x*y", "--at", "1,2", "--step", "1"], "--step needs 2 components"),

@@ -110,3 +110,8 @@ def test_options_from_a_yaml_config(cli_json, tmp_path):
 def test_constant_expression_has_an_empty_gradient(cli_json):
     doc = cli_json("grad", "pi", "--at", "")
     assert doc["variables"] == [] and doc["gradient"] == [] and doc["value"] == pytest.approx(math.pi)
+
+
+def test_constant_expression_needs_no_point(cli_json):
+    doc = cli_json("grad", "5")
+    assert doc["value"] == 5 and doc["gradient"] == [] and doc["norm"] == 0

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from gdcli.errors import ConfigError, GdcliError
+from gdcli.errors import ConfigError, GdcliError, UsageError
 
 ISSUES_URL = "https://github.com/gdcli/gdcli/issues"
 DEBUG = {"on": bool(os.environ.get("GDCLI_DEBUG"))}
@@ -77,7 +77,8 @@ def build_options(cls, config: Path | None, given: dict, command: str | None = N
     missing = [f.name for f in dataclasses.fields(cls)
                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in values]
     if missing:
-        raise ConfigError(f"missing {', '.join(m.replace('_', '-') for m in missing)} (give it as an argument or in --config)")
+        names = [("the expression" if m == "expression" else "--" + m.replace("_", "-")) for m in missing]
+        raise UsageError(f"missing {' and '.join(names)} (give it on the command line or in --config FILE.yaml)")
     return cls(**values)
 
 

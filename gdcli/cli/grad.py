@@ -14,7 +14,7 @@ from gdcli.errors import UsageError
 @dataclass
 class GradOptions:
     expression: str
-    at: Any
+    at: Any = None  # may be left out when the expression has no variables
     vars: Any = None
     direction: Any = None
     step: Any = None

@@ -13,7 +13,7 @@ from gdcli.cli import common
 @dataclass
 class HessianOptions:
     expression: str
-    at: Any
+    at: Any = None  # may be left out when the expression has no variables
     vars: Any = None
     step: Any = None
     json: bool = False

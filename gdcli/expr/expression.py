@@ -208,6 +208,11 @@ def parse_vector(text, n: int | None = None, what: str = "vector") -> np.ndarray
 def parse_point(text, variables: tuple[str, ...], what: str = "--at") -> np.ndarray:
     """A point as `w0=3,w1=4` (by name), `3,4` (in variable order), or a mapping/list from YAML."""
     n = len(variables)
+    if text is None:
+        if n:
+            example = ",".join(f"{v}=1" for v in variables[:3])
+            raise UsageError(f"missing {what}: the point, e.g. {what} {example}")
+        return np.zeros(0)
     if isinstance(text, dict):
         items = [(str(k), v) for k, v in text.items()]
     elif isinstance(text, (list, tuple, np.ndarray, int, float)):
