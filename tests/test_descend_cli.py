@@ -138,6 +138,11 @@ def test_yaml_config_sweep(cli_json, tmp_path):
     (["x**2", "--start", "1", "--line-search", "wolfe"], "--line-search"),
     (["3", "--start", "1"], "no variables"),
     (["x**2", "--start", "1", "--every", "0"], "--every"),
+    # a start outside the domain, or past the divergence limit, is bad input, not a run that "diverged at step 0"
+    (["log(x)", "--start", "-1"], "outside the domain"),
+    (["1/x", "--start", "0"], "outside the domain"),
+    (["sqrt(x)", "--start", "0"], "gradient is not finite"),
+    (["x**2", "--start", "1e7"], "beyond the divergence limit"),
 ])
 def test_bad_input_exits_2(cli, args, message):
     r = cli("descend", *args)
