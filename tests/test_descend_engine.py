@@ -1,6 +1,7 @@
 """The descent loop, its stopping rules and the curvature regimes, against closed forms and the seeds."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -177,3 +178,13 @@ def test_curvature_of_indefinite_hessian_has_no_stable_rate():
     assert c.max_stable_lr is None
     r = gd_regime(c, 0.1, np.array([[1.0, 1.0], [1.1, 1.2], [1.21, 1.44]]), "max-steps")
     assert [d.predicted for d in r.directions] == ["diverging", "diverging"]
+
+
+def test_divergence_by_overflow_raises_no_numpy_warning():
+    # The loop detects the overflow itself (status diverged); NumPy's RuntimeWarnings on stderr were only noise.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        runs = descend(X2, [1.0], [Settings(lr=1e308, steps=3), Settings(optimizer="adam", lr=1e308, steps=3,
+                                                                          line_search="armijo")]).runs
+    assert runs[0].status == "diverged" and runs[0].divergence.step == 1
+    assert runs[0].final.point == [None]
