@@ -185,3 +185,18 @@ def test_subprocess_json():
 def test_help_has_an_example(cli):
     r = cli("descend", "--help")
     assert r.exit_code == 0 and "gdcli descend" in r.stdout and "--line-search" in r.stdout
+
+
+def test_newton_damping_note_names_the_damped_step(cli):
+    # f'' = 12x^2 - 6 < 0 at x_0 = 0.1, so the very first step (row k = 1 of the damping column) is damped.
+    r = cli("descend", "x**4 - 3*x**2", "--start", "0.1", "--optimizer", "newton", "--lr", "1", "--all")
+    rows = {line.strip("│").split("│")[0].strip(): line for line in r.stdout.splitlines() if line.startswith("│")}
+    assert rows["1"].rstrip("│ ").split("│")[-1].strip() not in ("—", "0")
+    assert "first on the step from k = 0 to k = 1" in r.stdout
+
+
+def test_newton_with_a_non_finite_hessian_prints_no_nan(cli):
+    # f'' = 0.75 |x|^-1/2 is infinite at 0: the damping is not a number, and the note must not print `nan`.
+    r = cli("descend", "x + abs(x)**1.5", "--start", "0", "--optimizer", "newton", "--lr", "1")
+    assert r.exit_code == 0 and "diverged" in r.stdout
+    assert "nan" not in r.stdout.lower().replace("non-finite", "")

@@ -85,8 +85,10 @@ def run_notes(result, run) -> list[str]:
                      f"({o.reversals} of the last {o.window} steps reversed direction)")
     if run.damping is not None:
         d = run.damping
-        notes.append(f"[yellow]newton[/]: the Hessian was not positive definite at {d.steps} step(s) (first at "
-                     f"k = {d.first_step + 1}); it was damped to H + μI (largest μ = {fmt(d.max_mu)})")
+        # d.first_step is the row k whose damping column shows the first μ: the step from x_{k-1} into x_k.
+        notes.append(f"[yellow]newton[/]: the Hessian was not positive definite at {d.steps} step(s) (first on the "
+                     f"step from k = {d.first_step - 1} to k = {d.first_step}); it was damped to H + μI "
+                     f"(largest μ = {num(d.max_mu)})")
     return notes
 
 
