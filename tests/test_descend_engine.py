@@ -188,3 +188,13 @@ def test_divergence_by_overflow_raises_no_numpy_warning():
                                                                           line_search="armijo")]).runs
     assert runs[0].status == "diverged" and runs[0].divergence.step == 1
     assert runs[0].final.point == [None]
+
+
+@pytest.mark.parametrize("lr", [1e-9, 1e-7])
+def test_tiny_learning_rate_is_monotone_not_a_mismatch(lr):
+    # r = 1 - 2 lr is monotone; the measured ratio cannot tell it from 1 (flat), which is no disagreement.
+    e = compile_expression("x**2 + 3*y**2")
+    regime = descend(e, [1.0, 1.0], [Settings(lr=lr, steps=30, tol=0.0)]).runs[0].regime
+    assert [d.predicted for d in regime.directions] == ["monotone", "monotone"]
+    assert [d.observed for d in regime.directions] == ["monotone", "monotone"]
+    assert regime.observed == "monotone" and regime.agrees
