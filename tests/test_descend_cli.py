@@ -200,3 +200,10 @@ def test_newton_with_a_non_finite_hessian_prints_no_nan(cli):
     r = cli("descend", "x + abs(x)**1.5", "--start", "0", "--optimizer", "newton", "--lr", "1")
     assert r.exit_code == 0 and "diverged" in r.stdout
     assert "nan" not in r.stdout.lower().replace("non-finite", "")
+
+
+def test_plot_of_a_path_far_from_the_origin(cli, tmp_path):
+    # Every iterate is beyond 1e6: the contour window used to be built from no points at all (exit 3).
+    r = cli("descend", "x + y", "--start", "1e7,1e7", "--steps", "3", "--plot", str(tmp_path / "far.png"))
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "far.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
