@@ -154,7 +154,7 @@ def render_descend(result, console, every=None, all_rows=False) -> None:
 
 # -- JSON -----------------------------------------------------------------------------------------------
 
-def step_document(variables, s, every_row: bool) -> dict:
+def step_document(s) -> dict:
     doc = {"k": s.k, "point": jsonable(s.x), "value": jsonable(s.f), "grad_norm": jsonable(s.grad_norm)}
     if s.step_size is not None:
         doc["step_size"] = s.step_size
@@ -173,7 +173,7 @@ def run_document(result, run, every=None) -> dict:
             **jsonable(run.oscillation), "variables": [result.variables[i] for i in run.oscillation.variables]},
         "damping": jsonable(run.damping), "regime": jsonable(run.regime),
         "settings": jsonable(s),
-        "history": [step_document(result.variables, run.history[i], True) for i in rows],
+        "history": [step_document(run.history[i]) for i in rows],
     }
 
 
