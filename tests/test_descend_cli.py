@@ -138,6 +138,11 @@ def test_yaml_config_sweep(cli_json, tmp_path):
     (["x**2", "--start", "1", "--line-search", "wolfe"], "--line-search"),
     (["3", "--start", "1"], "no variables"),
     (["x**2", "--start", "1", "--every", "0"], "--every"),
+    # a start outside the domain, or past the divergence limit, is bad input, not a run that "diverged at step 0"
+    (["log(x)", "--start", "-1"], "outside the domain"),
+    (["1/x", "--start", "0"], "outside the domain"),
+    (["sqrt(x)", "--start", "0"], "gradient is not finite"),
+    (["x**2", "--start", "1e7"], "beyond the divergence limit"),
 ])
 def test_bad_input_exits_2(cli, args, message):
     r = cli("descend", *args)
@@ -180,3 +185,25 @@ def test_subprocess_json():
 def test_help_has_an_example(cli):
     r = cli("descend", "--help")
     assert r.exit_code == 0 and "gdcli descend" in r.stdout and "--line-search" in r.stdout
+
+
+def test_newton_damping_note_names_the_damped_step(cli):
+    # f'' = 12x^2 - 6 < 0 at x_0 = 0.1, so the very first step (row k = 1 of the damping column) is damped.
+    r = cli("descend", "x**4 - 3*x**2", "--start", "0.1", "--optimizer", "newton", "--lr", "1", "--all")
+    rows = {line.strip("│").split("│")[0].strip(): line for line in r.stdout.splitlines() if line.startswith("│")}
+    assert rows["1"].rstrip("│ ").split("│")[-1].strip() not in ("—", "0")
+    assert "first on the step from k = 0 to k = 1" in r.stdout
+
+
+def test_newton_with_a_non_finite_hessian_prints_no_nan(cli):
+    # f'' = 0.75 |x|^-1/2 is infinite at 0: the damping is not a number, and the note must not print `nan`.
+    r = cli("descend", "x + abs(x)**1.5", "--start", "0", "--optimizer", "newton", "--lr", "1")
+    assert r.exit_code == 0 and "diverged" in r.stdout
+    assert "nan" not in r.stdout.lower().replace("non-finite", "")
+
+
+def test_plot_of_a_path_far_from_the_origin(cli, tmp_path):
+    # Every iterate is beyond 1e6: the contour window used to be built from no points at all (exit 3).
+    r = cli("descend", "x + y", "--start", "1e7,1e7", "--steps", "3", "--plot", str(tmp_path / "far.png"))
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "far.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

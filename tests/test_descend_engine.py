@@ -1,6 +1,7 @@
 """The descent loop, its stopping rules and the curvature regimes, against closed forms and the seeds."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -177,3 +178,23 @@ def test_curvature_of_indefinite_hessian_has_no_stable_rate():
     assert c.max_stable_lr is None
     r = gd_regime(c, 0.1, np.array([[1.0, 1.0], [1.1, 1.2], [1.21, 1.44]]), "max-steps")
     assert [d.predicted for d in r.directions] == ["diverging", "diverging"]
+
+
+def test_divergence_by_overflow_raises_no_numpy_warning():
+    # The loop detects the overflow itself (status diverged); NumPy's RuntimeWarnings on stderr were only noise.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        runs = descend(X2, [1.0], [Settings(lr=1e308, steps=3), Settings(optimizer="adam", lr=1e308, steps=3,
+                                                                          line_search="armijo")]).runs
+    assert runs[0].status == "diverged" and runs[0].divergence.step == 1
+    assert runs[0].final.point == [None]
+
+
+@pytest.mark.parametrize("lr", [1e-9, 1e-7])
+def test_tiny_learning_rate_is_monotone_not_a_mismatch(lr):
+    # r = 1 - 2 lr is monotone; the measured ratio cannot tell it from 1 (flat), which is no disagreement.
+    e = compile_expression("x**2 + 3*y**2")
+    regime = descend(e, [1.0, 1.0], [Settings(lr=lr, steps=30, tol=0.0)]).runs[0].regime
+    assert [d.predicted for d in regime.directions] == ["monotone", "monotone"]
+    assert [d.observed for d in regime.directions] == ["monotone", "monotone"]
+    assert regime.observed == "monotone" and regime.agrees

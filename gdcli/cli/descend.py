@@ -51,7 +51,7 @@ def _list(value, what: str) -> list:
     items = value if isinstance(value, (list, tuple)) else [value]
     out = []
     for item in items:
-        out.extend(p for p in (str(item).split(",") if isinstance(item, str) else [item]))
+        out.extend(item.split(",") if isinstance(item, str) else [item])
     if not out or any(isinstance(p, str) and not p.strip() for p in out):
         raise UsageError(f"{what}: empty value")
     return out

@@ -85,8 +85,20 @@ def _ratios(c: np.ndarray) -> np.ndarray:
     return c[1:][ok] / c[:-1][ok]
 
 
-def observe_overall(xs: np.ndarray, status: str) -> str | None:
-    """The regime the whole trajectory showed, from the ratio of successive steps near its end."""
+OBSERVED_TOL = 1e-6  # a ratio measured from float differences of iterates is only this precise
+
+
+def observed_regime(ratio: float, r: float | None = None) -> str:
+    """The regime of a measured step ratio. Within OBSERVED_TOL of the predicted factor r it is r's regime:
+    with lr = 1e-9, r = 1 - 2e-9 is monotone, but the measured ratio cannot tell it from flat (r = 1)."""
+    if r is not None and abs(ratio - r) <= OBSERVED_TOL:
+        return classify(r)
+    return classify(ratio, tol=OBSERVED_TOL)
+
+
+def observe_overall(xs: np.ndarray, status: str, r: float | None = None) -> str | None:
+    """The regime the whole trajectory showed, from the ratio of successive steps near its end
+    (r: the predicted factor of the dominant direction, which rules the tail)."""
     d = np.diff(xs, axis=0)
     if status == "diverged":
         return "diverging"
@@ -99,8 +111,8 @@ def observe_overall(xs: np.ndarray, status: str) -> str | None:
     ok = norms2[:-1] > 0
     if not ok.any():
         return "one-step"
-    r = float(np.median(np.einsum("ij,ij->i", tail[1:], tail[:-1])[ok] / norms2[:-1][ok]))
-    return classify(r, tol=1e-6)
+    ratio = float(np.median(np.einsum("ij,ij->i", tail[1:], tail[:-1])[ok] / norms2[:-1][ok]))
+    return observed_regime(ratio, r)
 
 
 def gd_regime(curv: Curvature, lr: float, xs: np.ndarray, status: str, window: int = 10) -> RunRegime:
@@ -115,12 +127,12 @@ def gd_regime(curv: Curvature, lr: float, xs: np.ndarray, status: str, window: i
         obs_r = float(np.median(ratios)) if ratios.size else None
         if obs_r is None and len(d) >= 1 and status == "converged" and abs(float(d[0] @ V[:, i])) > 0:
             obs_r = 0.0  # one step landed on the minimum and the loop stopped there
-        observed = None if obs_r is None else classify(obs_r, tol=1e-6)
+        observed = None if obs_r is None else observed_regime(obs_r, r)
         directions.append(Direction(lam, lr * lam, predicted, abs(r), obs_r, observed,
                                     None if observed is None else observed == predicted))
     dominant = max(range(len(directions)), key=lambda i: (directions[i].contraction, -directions[i].lr_lambda))
     predicted = directions[dominant].predicted
-    observed = observe_overall(xs, status)
+    observed = observe_overall(xs, status, 1.0 - lr * directions[dominant].eigenvalue)
     return RunRegime(curv.scope, directions, predicted, observed, None if observed is None else observed == predicted)
 
 

@@ -9,7 +9,9 @@ from typing import Callable, Sequence
 import numpy as np
 import sympy as sp
 
-from gdcli.engine.descent import Run, Settings, Step, build_optimizer, iterate, summarize
+from gdcli.engine.calculus import require_finite
+from gdcli.engine.descent import LIMIT, Run, Settings, Step, build_optimizer, iterate, summarize
+from gdcli.errors import UsageError
 from gdcli.engine.regime import Curvature, curvature, gd_regime, oscillation
 from gdcli.expr import Expression
 
@@ -58,9 +60,20 @@ def run_one(expr: Expression, x0, s: Settings, *, curv: Curvature | None = None,
     return dataclasses.replace(run, oscillation=oscillation(finite), regime=regime)
 
 
+def check_start(expr: Expression, x0: np.ndarray) -> None:
+    """A start outside the domain, or already past the divergence limit, is bad input: no run has diverged yet."""
+    f0, g0 = expr.value_and_grad(x0)
+    require_finite(expr, x0, "f", f0)
+    require_finite(expr, x0, "the gradient", g0)
+    if abs(float(f0)) > LIMIT or float(np.linalg.norm(x0)) > LIMIT:
+        raise UsageError(f"the start is already beyond the divergence limit (|f| = {abs(float(f0)):.3g}, "
+                         f"||x|| = {float(np.linalg.norm(x0)):.3g}; the limit is {LIMIT:g}): start nearer the minimum")
+
+
 def descend(expr: Expression, x0, settings: Sequence[Settings], *, on_step=None, stop=None) -> Descent:
     """Every run of a sweep in order; after an interrupted run the rest are skipped."""
     x0 = np.asarray(x0, dtype=float)
+    check_start(expr, x0)
     curv = None
     if any(predicts(s) for s in settings):
         H = expr.hessian(x0)

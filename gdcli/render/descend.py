@@ -85,8 +85,10 @@ def run_notes(result, run) -> list[str]:
                      f"({o.reversals} of the last {o.window} steps reversed direction)")
     if run.damping is not None:
         d = run.damping
-        notes.append(f"[yellow]newton[/]: the Hessian was not positive definite at {d.steps} step(s) (first at "
-                     f"k = {d.first_step + 1}); it was damped to H + μI (largest μ = {fmt(d.max_mu)})")
+        # d.first_step is the row k whose damping column shows the first μ: the step from x_{k-1} into x_k.
+        notes.append(f"[yellow]newton[/]: the Hessian was not positive definite at {d.steps} step(s) (first on the "
+                     f"step from k = {d.first_step - 1} to k = {d.first_step}); it was damped to H + μI "
+                     f"(largest μ = {num(d.max_mu)})")
     return notes
 
 
@@ -152,7 +154,7 @@ def render_descend(result, console, every=None, all_rows=False) -> None:
 
 # -- JSON -----------------------------------------------------------------------------------------------
 
-def step_document(variables, s, every_row: bool) -> dict:
+def step_document(s) -> dict:
     doc = {"k": s.k, "point": jsonable(s.x), "value": jsonable(s.f), "grad_norm": jsonable(s.grad_norm)}
     if s.step_size is not None:
         doc["step_size"] = s.step_size
@@ -171,7 +173,7 @@ def run_document(result, run, every=None) -> dict:
             **jsonable(run.oscillation), "variables": [result.variables[i] for i in run.oscillation.variables]},
         "damping": jsonable(run.damping), "regime": jsonable(run.regime),
         "settings": jsonable(s),
-        "history": [step_document(result.variables, run.history[i], True) for i in rows],
+        "history": [step_document(run.history[i]) for i in rows],
     }
 
 

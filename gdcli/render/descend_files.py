@@ -80,7 +80,8 @@ def plot(result, path, expr=None) -> Path:
         ax2 = axes[1]
         paths = [np.array([s.x for s in run.history], dtype=float) for run in result.runs]
         pts = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for p in paths])
-        pts = pts[np.all(np.abs(pts) < 1e6, axis=1)]
+        near = pts[np.all(np.abs(pts) < 1e6, axis=1)]  # a diverging path's far points would shrink the others
+        pts = near if len(near) else pts  # ... unless every point is far out (a start at 1e7 is no divergence)
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         pad = np.maximum((hi - lo) * 0.15, 0.5)
         lo, hi = lo - pad, hi + pad
