@@ -81,6 +81,8 @@ def check_gradient(f: Callable[[np.ndarray], np.ndarray], x, analytic, *, variab
     dt = DTYPES[dtype]
     tol = DEFAULT_TOL[dtype] if tol is None else float(tol)
     x = np.asarray(x, dtype=dt)
+    if x.size == 0:
+        raise UsageError(f"{subject} has no variables, so there is no gradient to check")
     a = np.asarray(analytic, dtype=float)
     steps = effective_step(x, method, h, dt)
     P = perturbed_points(x, steps, method)

@@ -35,10 +35,12 @@ def render_gradcheck(r, console) -> None:
     console.print(f"relative error = |a − n| / max(|a|, |n|, floor), floor = {r.floor:.3g}; tol = {r.tol:.3g}; "
                   f"h = {fmt(min(c.h for c in r.components)) if r.components else '—'}")
     for k in r.kinks:
-        args = f" (its argument{'s' * (len(k.arguments) != 1)} {', '.join(k.arguments)} = "
-        args += ", ".join(fmt(v) for v in k.values) + ")" if k.arguments else ""
-        console.print(f"[yellow]non-differentiable:[/] {k.function}{args} within one step, "
-                      f"along {', '.join(k.components)}")
+        if k.arguments:
+            args = (f" (its argument{'s' * (len(k.arguments) != 1)} {', '.join(k.arguments)} = "
+                    + ", ".join(fmt(v) for v in k.values) + ") within one step,")
+        else:  # an infinite derivative at the point itself (sqrt, log at 0): no branch argument to show
+            args = " at the point,"
+        console.print(f"[yellow]non-differentiable:[/] {k.function}{args} along {', '.join(k.components)}")
     style = VERDICT_STYLE[r.verdict]
     if r.verdict == "pass":
         line = f"PASS: largest relative error {r.max_relative_error:.2e} ≤ tol {r.tol:.0e}"
