@@ -109,9 +109,10 @@ def test_nonsmooth_not_decided_by_hessians():
 
 
 def test_sampling_never_proves_convexity_and_is_seeded():
-    r = decide("x**2/y", "y>0")  # quad-over-lin: convex on y > 0, but no rule here covers the product
-    assert r.verdict == "unknown" and r.convex is None and not r.proved
+    r = decide("sin(x)", "x=0:1e-12")  # concave there, but far too flat for sampling to tell
+    assert r.verdict == "unknown" and r.convex is None and r.concave is None and not r.proved
     assert r.sampling.points > 0 and "sampling alone never proves convexity" in r.reason
+    assert "[-0" not in r.reason  # no negative zeros in the eigenvalue range
     a, b = decide("sin(x) + cos(y)", seed=3), decide("sin(x) + cos(y)", seed=3)
     assert a.witness == b.witness and a.verdict == "neither"
 
@@ -240,3 +241,19 @@ def test_ctrl_c_keeps_partial_result_and_exits_130(cli, monkeypatch):
     assert doc["interrupted"] is True and doc["verdict"] == "unknown"
     r = cli("convex", "x**3")  # the proof stands; only the witness search was cut short
     assert r.exit_code == 130 and "verdict: neither" in r.stdout and "interrupted" in r.stdout
+
+
+def test_a_concavity_violation_alone_is_not_concave_with_its_witness(cli):
+    # quad-over-lin x²/y is convex on y > 0 (no rule here covers the product): sampling cannot say "convex",
+    # but its verified concavity witness settles "not concave"; it used to be reported as "unknown".
+    r = decide("x**2/y", "y>0")
+    assert r.verdict == "not-concave" and (r.convex, r.concave, r.proved) == (None, False, False)
+    assert r.witness is None and r.not_concave_witness is not None
+    w = r.not_concave_witness
+    f = lambda p: p[0] ** 2 / p[1]  # noqa: E731 - the closed form, independent of gdcli's evaluator
+    assert w.b[1] > 0 and w.a[1] > 0 if w.kind == "jensen" else w.point[1] > 0
+    if w.kind == "jensen":
+        mix = [w.alpha * a + (1 - w.alpha) * b for a, b in zip(w.a, w.b)]
+        assert f(mix) < w.alpha * f(w.a) + (1 - w.alpha) * f(w.b)
+    assert cli("convex", "x**2/y", "--domain", "y>0", "--expect", "not-concave").exit_code == 0
+    assert cli("convex", "x**2/y", "--domain", "y>0", "--expect", "unknown").exit_code == 1

@@ -16,7 +16,8 @@ from gdcli.engine.witness import HessianWitness, JensenWitness, find_jensen, jen
 from gdcli.expr import Expression, format_sym
 from gdcli.expr.functions import NONSMOOTH
 
-VERDICTS = ("affine", "strictly-convex", "convex", "strictly-concave", "concave", "neither", "not-convex", "unknown")
+VERDICTS = ("affine", "strictly-convex", "convex", "strictly-concave", "concave", "neither", "not-convex", "not-concave",
+            "unknown")
 # What else a verdict establishes, so `--expect convex` holds for a strictly convex or affine function.
 IMPLIES = {
     "affine": {"convex", "concave"},
@@ -24,12 +25,12 @@ IMPLIES = {
     "strictly-concave": {"concave", "not-convex"},
     "neither": {"not-convex", "not-concave"},
 }
-EXPECTATIONS = VERDICTS + ("not-concave",)
+EXPECTATIONS = VERDICTS
 ALIASES = {"nonconvex": "not-convex", "non-convex": "not-convex", "nonconcave": "not-concave", "linear": "affine"}
 FLAGS = {  # verdict -> (convex, concave)
     "affine": (True, True), "strictly-convex": (True, False), "convex": (True, False),
     "strictly-concave": (False, True), "concave": (False, True), "neither": (False, False),
-    "not-convex": (False, None), "unknown": (None, None),
+    "not-convex": (False, None), "not-concave": (None, False), "unknown": (None, None),
 }
 
 
@@ -306,10 +307,12 @@ def decide_convexity(expr: Expression, domain_text=None, *, samples: int = 4000,
         verdict, why = "neither", f"no rule applies; sampling {tests} found verified violations of both convexity and concavity"
     elif w is not None:
         verdict, why = "not-convex", f"no rule applies; sampling {tests} found a verified violation of convexity (none of concavity)"
+    elif other is not None:
+        verdict, why = "not-concave", f"no rule applies; sampling {tests} found a verified violation of concavity (none of convexity)"
     else:
         seen = "" if stats.eigenvalue_range is None else \
-            f"; Hessian eigenvalues seen in [{stats.eigenvalue_range[0]:.4g}, {stats.eigenvalue_range[1]:.4g}]"
-        verdict, why = "unknown", (f"no rule applies and sampling {tests} (seed {seed}) found no violation of convexity{seen}; "
+            f"; Hessian eigenvalues seen in [{stats.eigenvalue_range[0] + 0.0:.4g}, {stats.eigenvalue_range[1] + 0.0:.4g}]"
+        verdict, why = "unknown", (f"no rule applies and sampling {tests} (seed {seed}) found no violation of convexity or concavity{seen}; "
                                    "sampling alone never proves convexity")
     if not domain.convex_set:
         why += "; note the domain (" + ", ".join(domain.describe()) + ") is not convex: give --domain to pick one piece"

@@ -10,7 +10,7 @@ from rich.table import Table
 from gdcli.render.output import fmt, fmt_vec
 
 COLOR = {"affine": "cyan", "strictly-convex": "green", "convex": "green", "strictly-concave": "cyan",
-         "concave": "cyan", "neither": "red", "not-convex": "red", "unknown": "yellow"}
+         "concave": "cyan", "neither": "red", "not-convex": "red", "not-concave": "red", "unknown": "yellow"}
 
 
 def _pt(v) -> str:
