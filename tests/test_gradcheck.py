@@ -239,3 +239,24 @@ def test_infinite_derivative_is_named_plainly(cli):
     assert r.exit_code == 0
     assert "non-differentiable: a derivative that is not finite at the point, along x" in r.stdout
     assert "(its arguments" not in r.stdout
+
+
+def test_step_leaving_the_domain_is_not_a_false_failure(cli):
+    # log(x) at 1e-7: its gradient 1e7 is right, but central differences with the default h ≈ 6e-6 evaluate
+    # log at a negative x. That used to be reported as FAIL with an infinite relative error (and "nan").
+    r = cli("gradcheck", "log(x)", "--at", "1e-7")
+    assert r.exit_code == 2 and "leaves f's domain" in r.stderr and "smaller --h" in r.stderr
+
+
+def test_float32_sweep_shows_no_nan(cli, cli_json):
+    # Below float32's resolution at x = 1 (h < 6e-8) the step rounds to 0 and the quotient is 0/0.
+    r = cli("gradcheck", "x**2 + y", "--at", "1,2", "--sweep", "--dtype", "float32")
+    assert r.exit_code == 0 and "nan" not in r.stdout and "quotient is undefined" in r.stdout
+    doc = cli_json("gradcheck", "x**2 + y", "--at", "1,2", "--sweep", "--dtype", "float32")
+    assert doc["sweep"]["rows"][-1]["errors"]["central"] is None  # null in JSON, never NaN
+
+
+def test_infinite_derivative_row_shows_no_nan(cli):
+    r = cli("gradcheck", "sqrt(x)", "--at", "0")
+    row = next(line for line in r.stdout.splitlines() if line.startswith("│ x"))
+    assert "nan" not in row and "inf" in row  # the analytic side really is infinite
