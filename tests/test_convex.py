@@ -257,3 +257,20 @@ def test_a_concavity_violation_alone_is_not_concave_with_its_witness(cli):
         assert f(mix) < w.alpha * f(w.a) + (1 - w.alpha) * f(w.b)
     assert cli("convex", "x**2/y", "--domain", "y>0", "--expect", "not-concave").exit_code == 0
     assert cli("convex", "x**2/y", "--domain", "y>0", "--expect", "unknown").exit_code == 1
+
+
+def test_huge_exact_numbers_are_shown_as_floats(cli, cli_json):
+    # 1e200 is exactly 10**200: the reason and the eigenvalue line used to print all 201 digits.
+    r = cli("convex", "1e200*x**2")
+    assert r.exit_code == 0 and "0" * 30 not in r.stdout
+    assert "[[2e+200]]" in r.stdout and "Hessian eigenvalues: 2.0000000e+200" in r.stdout
+    doc = cli_json("convex", "1e200*x**2")
+    assert doc["eigenvalues_exact"] == [str(2 * 10**200)]  # JSON keeps the exact value
+    assert "4 - 2*sqrt(2)" in cli("convex", "w0**2 + 2*w0*w1 + 3*w1**2").stdout  # short exact forms stay
+
+
+def test_witness_table_names_the_variables(cli):
+    lines = cli("convex", "x*y").stdout.splitlines()
+    header = next(line for line in lines if line.startswith("┃ point"))
+    assert "(x, y)" in header
+    assert "┃   t ┃" in cli("convex", "t**3").stdout

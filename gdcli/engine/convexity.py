@@ -100,6 +100,12 @@ def _constant_hessian(H: sp.Matrix):
     return definiteness(lam), None, lam, False
 
 
+def _short(e: sp.Expr) -> str:
+    """An exact number as written, unless it runs long (1e200 is 10**200, 201 digits): then its float."""
+    text = format_sym(e)
+    return text if len(text) <= 24 else f"{float(e):.6g}"
+
+
 KIND_VERDICT = {"positive-definite": "strictly-convex", "positive-semidefinite": "convex",
                 "negative-definite": "strictly-concave", "negative-semidefinite": "concave", "indefinite": "neither"}
 
@@ -267,12 +273,12 @@ def decide_convexity(expr: Expression, domain_text=None, *, samples: int = 4000,
         if not any(e.free_symbols for e in H):
             kind, exact, lam, decided = _constant_hessian(H)
             rows = [[format_sym(e) for e in _rational(H).row(i)] for i in range(n)]
-            shown = ", ".join(format_sym(e) for e in exact) if exact is not None else ", ".join(f"{v:.6g}" for v in lam)
+            shown = ", ".join(_short(e) for e in exact) if exact is not None else ", ".join(f"{v:.6g}" for v in lam)
             if all(e == 0 for e in H):
                 verdict, reason = "affine", "the Hessian is zero everywhere: f is affine (both convex and concave)"
             else:
                 verdict = KIND_VERDICT[kind]
-                shown_h = "[" + ", ".join("[" + ", ".join(row) + "]" for row in rows) + "]"
+                shown_h = "[" + ", ".join("[" + ", ".join(_short(e) for e in _rational(H).row(i)) + "]" for i in range(n)) + "]"
                 reason = (f"the Hessian {shown_h} is constant; its eigenvalues {shown} make it {kind}"
                           + (" (decided exactly)" if decided else " (decided in floating point)"))
             extra = dict(hessian=rows, eigenvalues=lam, eigenvalues_exact=None if exact is None else [format_sym(e) for e in exact])
