@@ -274,3 +274,20 @@ def test_witness_table_names_the_variables(cli):
     header = next(line for line in lines if line.startswith("┃ point"))
     assert "(x, y)" in header
     assert "┃   t ┃" in cli("convex", "t**3").stdout
+
+
+def test_huge_box_is_sampled():
+    # hi − lo overflowed to inf for x = -1e308:1e308, so every sample was inf: "no sampled point lies in the domain".
+    r = decide("sin(x)", "x=-1e308:1e308")
+    assert r.verdict == "neither" and r.sampling.points > 0
+    for w in (r.witness, r.not_concave_witness):
+        assert all(-1e308 <= v <= 1e308 for v in w.a + w.b)
+
+
+def test_narrow_box_is_sampled_inside_not_rounded_away():
+    # Sample points were rounded to 2 decimals: in a box of width 1e-6 they all fell on 0 or out of the box.
+    from gdcli.engine.domain import make_domain
+
+    expr = compile_expression("sin(x)")
+    X = make_domain(expr, "x=1e-6:2e-6").sample(expr, 1000, np.random.default_rng(0), decimals=2)
+    assert len(X) > 900 and len(np.unique(X)) > 100 and ((X >= 1e-6) & (X <= 2e-6)).all()

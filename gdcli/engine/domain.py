@@ -64,7 +64,8 @@ class Interval:
         u = 1.0 - rng.random(m)  # in (0, 1]: never exactly on an open lower end
         scale = rng.choice(SCALES, m)
         if self.lo > -math.inf and self.hi < math.inf:
-            return self.lo + (self.hi - self.lo) * np.where(u == 1.0, 0.5, u)
+            t = np.where(u == 1.0, 0.5, u)
+            return self.lo * (1 - t) + self.hi * t  # not lo + (hi − lo) t: hi − lo overflows for ±1e308
         if self.lo > -math.inf:
             return self.lo + scale * u
         if self.hi < math.inf:
@@ -163,7 +164,13 @@ class Domain:
         for i, iv in enumerate(self.intervals):
             X[:, i] = iv.sample(rng, m)
         if decimals is not None:
-            X = np.round(X, decimals)
+            for i, iv in enumerate(self.intervals):
+                # A box narrower than 1 needs more digits, or every point rounds onto a few values or out of it.
+                width = iv.hi - iv.lo
+                d = decimals + max(0, math.ceil(-math.log10(width)) + 2) if 0 < width < 1 else decimals
+                with np.errstate(over="ignore"):  # |x| near 1e308 overflows while rounding: keep it as it is
+                    R = np.round(X[:, i], min(d, 300))
+                X[:, i] = np.where(np.isfinite(R), R, X[:, i])
         return X[self.contains(expr, X)]
 
     def anchor(self) -> np.ndarray:
