@@ -291,3 +291,14 @@ def test_narrow_box_is_sampled_inside_not_rounded_away():
     expr = compile_expression("sin(x)")
     X = make_domain(expr, "x=1e-6:2e-6").sample(expr, 1000, np.random.default_rng(0), decimals=2)
     assert len(X) > 900 and len(np.unique(X)) > 100 and ((X >= 1e-6) & (X <= 2e-6)).all()
+
+
+@pytest.mark.parametrize("text, verdict", [("x**3.0", "neither"), ("x**2.0", "strictly-convex"),
+                                           ("(x - y)**3.0", "neither")])
+def test_integral_float_powers_are_defined_for_negative_bases(text, verdict):
+    # NumPy gives (-2.0)**3.0 = -8: x**3.0 used to be read as needing x ≥ 0, and so proved strictly convex.
+    expr = compile_expression(text)
+    r = decide(text)
+    assert r.verdict == verdict and r.restrictions == [] and r.domain == [", ".join(expr.variables) + " ∈ ℝ"]
+    if verdict == "neither":
+        assert r.witness is not None and r.not_concave_witness is not None

@@ -79,9 +79,13 @@ def satisfies(verdict: str, expected: str) -> bool:
 
 # -- 1. a constant Hessian --------------------------------------------------------------------------------
 
+def _exact(e: sp.Expr) -> sp.Expr:
+    """The decimals a user typed (0.5, x**3.0) as exact rationals, so eigenvalues and signs are decided exactly."""
+    return e.xreplace({f: sp.Rational(repr(float(f))) for f in e.atoms(sp.Float)})
+
+
 def _rational(H: sp.Matrix) -> sp.Matrix:
-    """The decimals a user typed (0.5) as exact rationals, so eigenvalues stay exact."""
-    return H.applyfunc(lambda e: e.xreplace({f: sp.Rational(repr(float(f))) for f in e.atoms(sp.Float)}))
+    return H.applyfunc(_exact)
 
 
 def _constant_hessian(H: sp.Matrix):
@@ -161,7 +165,7 @@ def _num(v: float) -> str:
 def _second_derivative(expr: Expression, domain: Domain):
     """(verdict or None, reason, f'' text); 'neither' when f'' changes sign on the interval."""
     x, iv = expr.symbols[0], domain.intervals[0]
-    f2 = sp.simplify(sp.diff(expr.sym, x, 2))
+    f2 = sp.simplify(_exact(sp.diff(expr.sym, x, 2)))
     text = format_sym(f2)
     where = iv.describe(str(x))
     pieces = _pieces(f2, x, iv)

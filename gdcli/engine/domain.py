@@ -86,6 +86,11 @@ class Restriction:
         return f"{self.condition} (needed by {self.needed_by})"
 
 
+def integral_exponent(p: sp.Expr) -> bool:
+    """2 and 2.0 alike: NumPy defines x**2.0 for x < 0, so an integral float power restricts nothing."""
+    return bool(p.is_integer) or bool(p.is_Float and float(p).is_integer())
+
+
 def implied_restrictions(sym: sp.Expr) -> list[Restriction]:
     """What log, sqrt (and other fractional powers) and division need of their arguments."""
     found: dict[tuple, Restriction] = {}
@@ -95,7 +100,7 @@ def implied_restrictions(sym: sp.Expr) -> list[Restriction]:
             u, kind = node.args[0], ">0"
         elif isinstance(node, sp.Pow) and node.exp.is_Number and not node.base.is_number:
             p = node.exp
-            if not p.is_integer:
+            if not integral_exponent(p):
                 u, kind = node.base, ">0" if p < 0 else ">=0"
             elif p < 0:
                 u, kind = node.base, "!=0"
