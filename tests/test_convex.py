@@ -109,9 +109,10 @@ def test_nonsmooth_not_decided_by_hessians():
 
 
 def test_sampling_never_proves_convexity_and_is_seeded():
-    r = decide("x**2/y", "y>0")  # quad-over-lin: convex on y > 0, but no rule here covers the product
-    assert r.verdict == "unknown" and r.convex is None and not r.proved
+    r = decide("sin(x)", "x=0:1e-12")  # concave there, but far too flat for sampling to tell
+    assert r.verdict == "unknown" and r.convex is None and r.concave is None and not r.proved
     assert r.sampling.points > 0 and "sampling alone never proves convexity" in r.reason
+    assert "[-0" not in r.reason  # no negative zeros in the eigenvalue range
     a, b = decide("sin(x) + cos(y)", seed=3), decide("sin(x) + cos(y)", seed=3)
     assert a.witness == b.witness and a.verdict == "neither"
 
@@ -240,3 +241,64 @@ def test_ctrl_c_keeps_partial_result_and_exits_130(cli, monkeypatch):
     assert doc["interrupted"] is True and doc["verdict"] == "unknown"
     r = cli("convex", "x**3")  # the proof stands; only the witness search was cut short
     assert r.exit_code == 130 and "verdict: neither" in r.stdout and "interrupted" in r.stdout
+
+
+def test_a_concavity_violation_alone_is_not_concave_with_its_witness(cli):
+    # quad-over-lin x²/y is convex on y > 0 (no rule here covers the product): sampling cannot say "convex",
+    # but its verified concavity witness settles "not concave"; it used to be reported as "unknown".
+    r = decide("x**2/y", "y>0")
+    assert r.verdict == "not-concave" and (r.convex, r.concave, r.proved) == (None, False, False)
+    assert r.witness is None and r.not_concave_witness is not None
+    w = r.not_concave_witness
+    f = lambda p: p[0] ** 2 / p[1]  # noqa: E731 - the closed form, independent of gdcli's evaluator
+    assert w.b[1] > 0 and w.a[1] > 0 if w.kind == "jensen" else w.point[1] > 0
+    if w.kind == "jensen":
+        mix = [w.alpha * a + (1 - w.alpha) * b for a, b in zip(w.a, w.b)]
+        assert f(mix) < w.alpha * f(w.a) + (1 - w.alpha) * f(w.b)
+    assert cli("convex", "x**2/y", "--domain", "y>0", "--expect", "not-concave").exit_code == 0
+    assert cli("convex", "x**2/y", "--domain", "y>0", "--expect", "unknown").exit_code == 1
+
+
+def test_huge_exact_numbers_are_shown_as_floats(cli, cli_json):
+    # 1e200 is exactly 10**200: the reason and the eigenvalue line used to print all 201 digits.
+    r = cli("convex", "1e200*x**2")
+    assert r.exit_code == 0 and "0" * 30 not in r.stdout
+    assert "[[2e+200]]" in r.stdout and "Hessian eigenvalues: 2.0000000e+200" in r.stdout
+    doc = cli_json("convex", "1e200*x**2")
+    assert doc["eigenvalues_exact"] == [str(2 * 10**200)]  # JSON keeps the exact value
+    assert "4 - 2*sqrt(2)" in cli("convex", "w0**2 + 2*w0*w1 + 3*w1**2").stdout  # short exact forms stay
+
+
+def test_witness_table_names_the_variables(cli):
+    lines = cli("convex", "x*y").stdout.splitlines()
+    header = next(line for line in lines if line.startswith("┃ point"))
+    assert "(x, y)" in header
+    assert "┃   t ┃" in cli("convex", "t**3").stdout
+
+
+def test_huge_box_is_sampled():
+    # hi − lo overflowed to inf for x = -1e308:1e308, so every sample was inf: "no sampled point lies in the domain".
+    r = decide("sin(x)", "x=-1e308:1e308")
+    assert r.verdict == "neither" and r.sampling.points > 0
+    for w in (r.witness, r.not_concave_witness):
+        assert all(-1e308 <= v <= 1e308 for v in w.a + w.b)
+
+
+def test_narrow_box_is_sampled_inside_not_rounded_away():
+    # Sample points were rounded to 2 decimals: in a box of width 1e-6 they all fell on 0 or out of the box.
+    from gdcli.engine.domain import make_domain
+
+    expr = compile_expression("sin(x)")
+    X = make_domain(expr, "x=1e-6:2e-6").sample(expr, 1000, np.random.default_rng(0), decimals=2)
+    assert len(X) > 900 and len(np.unique(X)) > 100 and ((X >= 1e-6) & (X <= 2e-6)).all()
+
+
+@pytest.mark.parametrize("text, verdict", [("x**3.0", "neither"), ("x**2.0", "strictly-convex"),
+                                           ("(x - y)**3.0", "neither")])
+def test_integral_float_powers_are_defined_for_negative_bases(text, verdict):
+    # NumPy gives (-2.0)**3.0 = -8: x**3.0 used to be read as needing x ≥ 0, and so proved strictly convex.
+    expr = compile_expression(text)
+    r = decide(text)
+    assert r.verdict == verdict and r.restrictions == [] and r.domain == [", ".join(expr.variables) + " ∈ ℝ"]
+    if verdict == "neither":
+        assert r.witness is not None and r.not_concave_witness is not None

@@ -210,3 +210,53 @@ def test_ctrl_c_during_sweep_keeps_rows_and_exits_130(cli, monkeypatch):
     assert r.exit_code == 130
     doc = json.loads(r.stdout)
     assert doc["interrupted"] is True and [row["h"] for row in doc["sweep"]["rows"]] == [0.1, 0.01]
+
+
+# -- review fixes: bad input that used to end in an internal error (exit 3), and a garbled kink line ----------
+
+def test_constant_expression_is_a_usage_error_not_a_crash(cli):
+    r = cli("gradcheck", "5", "--at", "1")
+    assert r.exit_code == 2 and "no variables" in r.stderr and "internal error" not in r.stderr
+
+
+def test_yaml_point_as_a_list_for_a_python_function(cli_json, userdir, tmp_path):
+    cfg = tmp_path / "gc.yaml"
+    cfg.write_text(f"function: mylosses:f\ngradient: mylosses:wrong_grad\npath: {userdir}\nat: [0.5, 1, 2]\n")
+    doc = cli_json("gradcheck", "--config", cfg, exit_code=1)
+    assert doc["point"] == [0.5, 1, 2] and doc["failing"] == ["x[0]", "x[1]"]
+
+
+def test_yaml_dim_that_is_not_a_number_exits_2(cli, tmp_path):
+    cfg = tmp_path / "gc.yaml"
+    cfg.write_text("expression: 'x**2'\nat: 1\ndim: abc\n")
+    r = cli("gradcheck", "--config", cfg)
+    assert r.exit_code == 2 and "--dim" in r.stderr and "internal error" not in r.stderr
+
+
+def test_infinite_derivative_is_named_plainly(cli):
+    # d/dx sqrt(x) = 1/(2 sqrt(x)) is infinite at 0: a non-differentiable point at x itself, not "within one step".
+    r = cli("gradcheck", "sqrt(x)", "--at", "0")
+    assert r.exit_code == 0
+    assert "non-differentiable: a derivative that is not finite at the point, along x" in r.stdout
+    assert "(its arguments" not in r.stdout
+
+
+def test_step_leaving_the_domain_is_not_a_false_failure(cli):
+    # log(x) at 1e-7: its gradient 1e7 is right, but central differences with the default h ≈ 6e-6 evaluate
+    # log at a negative x. That used to be reported as FAIL with an infinite relative error (and "nan").
+    r = cli("gradcheck", "log(x)", "--at", "1e-7")
+    assert r.exit_code == 2 and "leaves f's domain" in r.stderr and "smaller --h" in r.stderr
+
+
+def test_float32_sweep_shows_no_nan(cli, cli_json):
+    # Below float32's resolution at x = 1 (h < 6e-8) the step rounds to 0 and the quotient is 0/0.
+    r = cli("gradcheck", "x**2 + y", "--at", "1,2", "--sweep", "--dtype", "float32")
+    assert r.exit_code == 0 and "nan" not in r.stdout and "quotient is undefined" in r.stdout
+    doc = cli_json("gradcheck", "x**2 + y", "--at", "1,2", "--sweep", "--dtype", "float32")
+    assert doc["sweep"]["rows"][-1]["errors"]["central"] is None  # null in JSON, never NaN
+
+
+def test_infinite_derivative_row_shows_no_nan(cli):
+    r = cli("gradcheck", "sqrt(x)", "--at", "0")
+    row = next(line for line in r.stdout.splitlines() if line.startswith("│ x"))
+    assert "nan" not in row and "inf" in row  # the analytic side really is infinite

@@ -55,6 +55,10 @@ def _positive(value, flag):
     return float(v)
 
 
+def _is_random(at) -> bool:
+    return isinstance(at, str) and at.strip() == "random"
+
+
 def _point(opts, variables, n, rng):
     import numpy as np
 
@@ -63,7 +67,7 @@ def _point(opts, variables, n, rng):
 
     if opts.at is None:
         raise UsageError("missing --at: the point, e.g. --at 3,4 (or --at random with --seed)")
-    if isinstance(opts.at, str) and opts.at.strip() == "random":
+    if _is_random(opts.at):
         return rng.standard_normal(n)
     return parse_point(opts.at, tuple(variables)) if variables else np.zeros(0)
 
@@ -108,7 +112,10 @@ def compute(opts: GradcheckOptions):
     h = None if opts.h is None else _positive(opts.h, "--h")
     tol = None if opts.tol is None else _positive(opts.tol, "--tol")
     floor = None if opts.floor is None else _positive(opts.floor, "--floor")
-    dim = None if opts.dim is None else int(opts.dim)
+    try:
+        dim = None if opts.dim is None else int(opts.dim)
+    except (TypeError, ValueError):
+        raise UsageError(f"--dim must be a whole number; got {opts.dim!r}") from None
     if dim is not None and dim < 1:
         raise UsageError("--dim must be at least 1")
     rng = np.random.default_rng(opts.seed)
@@ -139,7 +146,7 @@ def compute(opts: GradcheckOptions):
             raise UsageError("--function needs --gradient module:function, e.g. --gradient mypkg.loss:grad")
         fn = load_callable(opts.function, opts.path, "--function")
         grad = load_callable(opts.gradient, opts.path, "--gradient")
-        if isinstance(opts.at, str) and opts.at.strip() == "random":
+        if _is_random(opts.at):
             if dim is None:
                 raise UsageError("--at random needs --dim N for a Python function")
             n = dim
@@ -152,7 +159,7 @@ def compute(opts: GradcheckOptions):
             if dim is not None and dim != n:
                 raise UsageError(f"--at has {n} components but --dim is {dim}")
         variables = [f"x[{i}]" for i in range(n)]
-        x = rng.standard_normal(n) if opts.at.strip() == "random" else parse_vector(opts.at, n, "--at")
+        x = rng.standard_normal(n) if _is_random(opts.at) else parse_vector(opts.at, n, "--at")
         x = np.asarray(x, dtype=dt)
         f, vectorised = user_function(fn, x, "--function")
         g, subject, source = user_gradient(grad, x), str(opts.function), str(opts.gradient)

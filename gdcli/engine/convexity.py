@@ -16,7 +16,8 @@ from gdcli.engine.witness import HessianWitness, JensenWitness, find_jensen, jen
 from gdcli.expr import Expression, format_sym
 from gdcli.expr.functions import NONSMOOTH
 
-VERDICTS = ("affine", "strictly-convex", "convex", "strictly-concave", "concave", "neither", "not-convex", "unknown")
+VERDICTS = ("affine", "strictly-convex", "convex", "strictly-concave", "concave", "neither", "not-convex", "not-concave",
+            "unknown")
 # What else a verdict establishes, so `--expect convex` holds for a strictly convex or affine function.
 IMPLIES = {
     "affine": {"convex", "concave"},
@@ -24,12 +25,12 @@ IMPLIES = {
     "strictly-concave": {"concave", "not-convex"},
     "neither": {"not-convex", "not-concave"},
 }
-EXPECTATIONS = VERDICTS + ("not-concave",)
+EXPECTATIONS = VERDICTS
 ALIASES = {"nonconvex": "not-convex", "non-convex": "not-convex", "nonconcave": "not-concave", "linear": "affine"}
 FLAGS = {  # verdict -> (convex, concave)
     "affine": (True, True), "strictly-convex": (True, False), "convex": (True, False),
     "strictly-concave": (False, True), "concave": (False, True), "neither": (False, False),
-    "not-convex": (False, None), "unknown": (None, None),
+    "not-convex": (False, None), "not-concave": (None, False), "unknown": (None, None),
 }
 
 
@@ -78,9 +79,13 @@ def satisfies(verdict: str, expected: str) -> bool:
 
 # -- 1. a constant Hessian --------------------------------------------------------------------------------
 
+def _exact(e: sp.Expr) -> sp.Expr:
+    """The decimals a user typed (0.5, x**3.0) as exact rationals, so eigenvalues and signs are decided exactly."""
+    return e.xreplace({f: sp.Rational(repr(float(f))) for f in e.atoms(sp.Float)})
+
+
 def _rational(H: sp.Matrix) -> sp.Matrix:
-    """The decimals a user typed (0.5) as exact rationals, so eigenvalues stay exact."""
-    return H.applyfunc(lambda e: e.xreplace({f: sp.Rational(repr(float(f))) for f in e.atoms(sp.Float)}))
+    return H.applyfunc(_exact)
 
 
 def _constant_hessian(H: sp.Matrix):
@@ -97,6 +102,12 @@ def _constant_hessian(H: sp.Matrix):
         if holds:
             return kind, None, lam, True
     return definiteness(lam), None, lam, False
+
+
+def _short(e: sp.Expr) -> str:
+    """An exact number as written, unless it runs long (1e200 is 10**200, 201 digits): then its float."""
+    text = format_sym(e)
+    return text if len(text) <= 24 else f"{float(e):.6g}"
 
 
 KIND_VERDICT = {"positive-definite": "strictly-convex", "positive-semidefinite": "convex",
@@ -154,7 +165,7 @@ def _num(v: float) -> str:
 def _second_derivative(expr: Expression, domain: Domain):
     """(verdict or None, reason, f'' text); 'neither' when f'' changes sign on the interval."""
     x, iv = expr.symbols[0], domain.intervals[0]
-    f2 = sp.simplify(sp.diff(expr.sym, x, 2))
+    f2 = sp.simplify(_exact(sp.diff(expr.sym, x, 2)))
     text = format_sym(f2)
     where = iv.describe(str(x))
     pieces = _pieces(f2, x, iv)
@@ -266,12 +277,12 @@ def decide_convexity(expr: Expression, domain_text=None, *, samples: int = 4000,
         if not any(e.free_symbols for e in H):
             kind, exact, lam, decided = _constant_hessian(H)
             rows = [[format_sym(e) for e in _rational(H).row(i)] for i in range(n)]
-            shown = ", ".join(format_sym(e) for e in exact) if exact is not None else ", ".join(f"{v:.6g}" for v in lam)
+            shown = ", ".join(_short(e) for e in exact) if exact is not None else ", ".join(f"{v:.6g}" for v in lam)
             if all(e == 0 for e in H):
                 verdict, reason = "affine", "the Hessian is zero everywhere: f is affine (both convex and concave)"
             else:
                 verdict = KIND_VERDICT[kind]
-                shown_h = "[" + ", ".join("[" + ", ".join(row) + "]" for row in rows) + "]"
+                shown_h = "[" + ", ".join("[" + ", ".join(_short(e) for e in _rational(H).row(i)) + "]" for i in range(n)) + "]"
                 reason = (f"the Hessian {shown_h} is constant; its eigenvalues {shown} make it {kind}"
                           + (" (decided exactly)" if decided else " (decided in floating point)"))
             extra = dict(hessian=rows, eigenvalues=lam, eigenvalues_exact=None if exact is None else [format_sym(e) for e in exact])
@@ -306,10 +317,12 @@ def decide_convexity(expr: Expression, domain_text=None, *, samples: int = 4000,
         verdict, why = "neither", f"no rule applies; sampling {tests} found verified violations of both convexity and concavity"
     elif w is not None:
         verdict, why = "not-convex", f"no rule applies; sampling {tests} found a verified violation of convexity (none of concavity)"
+    elif other is not None:
+        verdict, why = "not-concave", f"no rule applies; sampling {tests} found a verified violation of concavity (none of convexity)"
     else:
         seen = "" if stats.eigenvalue_range is None else \
-            f"; Hessian eigenvalues seen in [{stats.eigenvalue_range[0]:.4g}, {stats.eigenvalue_range[1]:.4g}]"
-        verdict, why = "unknown", (f"no rule applies and sampling {tests} (seed {seed}) found no violation of convexity{seen}; "
+            f"; Hessian eigenvalues seen in [{stats.eigenvalue_range[0] + 0.0:.4g}, {stats.eigenvalue_range[1] + 0.0:.4g}]"
+        verdict, why = "unknown", (f"no rule applies and sampling {tests} (seed {seed}) found no violation of convexity or concavity{seen}; "
                                    "sampling alone never proves convexity")
     if not domain.convex_set:
         why += "; note the domain (" + ", ".join(domain.describe()) + ") is not convex: give --domain to pick one piece"

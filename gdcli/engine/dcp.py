@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from gdcli.engine.domain import integral_exponent
 from gdcli.expr import format_sym
 from gdcli.expr.functions import relu, softplus
 
@@ -160,6 +161,8 @@ class _Rules:
             return self.composed(e, CONVEX, INC if u >= 1 else DEC, f"{format_sym(u)}^v = exp(v·log {format_sym(u)}) is convex", p)
         if not p.is_number or not p.is_real:
             return self.note(e, "power with a variable exponent: no rule", UNKNOWN)
+        if integral_exponent(p):
+            p = sp.Integer(int(p))  # u**3.0 is u**3 (defined for u < 0): the odd/even power rules apply
         if p == sp.Rational(1, 2) and self._sum_of_squares(u):
             return self.note(e, "Euclidean norm of an affine expression", CONVEX)
         h, mono, rule = _power_atom(p, _sign(u))

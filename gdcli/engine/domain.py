@@ -64,7 +64,8 @@ class Interval:
         u = 1.0 - rng.random(m)  # in (0, 1]: never exactly on an open lower end
         scale = rng.choice(SCALES, m)
         if self.lo > -math.inf and self.hi < math.inf:
-            return self.lo + (self.hi - self.lo) * np.where(u == 1.0, 0.5, u)
+            t = np.where(u == 1.0, 0.5, u)
+            return self.lo * (1 - t) + self.hi * t  # not lo + (hi − lo) t: hi − lo overflows for ±1e308
         if self.lo > -math.inf:
             return self.lo + scale * u
         if self.hi < math.inf:
@@ -85,6 +86,11 @@ class Restriction:
         return f"{self.condition} (needed by {self.needed_by})"
 
 
+def integral_exponent(p: sp.Expr) -> bool:
+    """2 and 2.0 alike: NumPy defines x**2.0 for x < 0, so an integral float power restricts nothing."""
+    return bool(p.is_integer) or bool(p.is_Float and float(p).is_integer())
+
+
 def implied_restrictions(sym: sp.Expr) -> list[Restriction]:
     """What log, sqrt (and other fractional powers) and division need of their arguments."""
     found: dict[tuple, Restriction] = {}
@@ -94,7 +100,7 @@ def implied_restrictions(sym: sp.Expr) -> list[Restriction]:
             u, kind = node.args[0], ">0"
         elif isinstance(node, sp.Pow) and node.exp.is_Number and not node.base.is_number:
             p = node.exp
-            if not p.is_integer:
+            if not integral_exponent(p):
                 u, kind = node.base, ">0" if p < 0 else ">=0"
             elif p < 0:
                 u, kind = node.base, "!=0"
@@ -163,7 +169,13 @@ class Domain:
         for i, iv in enumerate(self.intervals):
             X[:, i] = iv.sample(rng, m)
         if decimals is not None:
-            X = np.round(X, decimals)
+            for i, iv in enumerate(self.intervals):
+                # A box narrower than 1 needs more digits, or every point rounds onto a few values or out of it.
+                width = iv.hi - iv.lo
+                d = decimals + max(0, math.ceil(-math.log10(width)) + 2) if 0 < width < 1 else decimals
+                with np.errstate(over="ignore"):  # |x| near 1e308 overflows while rounding: keep it as it is
+                    R = np.round(X[:, i], min(d, 300))
+                X[:, i] = np.where(np.isfinite(R), R, X[:, i])
         return X[self.contains(expr, X)]
 
     def anchor(self) -> np.ndarray:

@@ -10,14 +10,14 @@ from rich.table import Table
 from gdcli.render.output import fmt, fmt_vec
 
 COLOR = {"affine": "cyan", "strictly-convex": "green", "convex": "green", "strictly-concave": "cyan",
-         "concave": "cyan", "neither": "red", "not-convex": "red", "unknown": "yellow"}
+         "concave": "cyan", "neither": "red", "not-convex": "red", "not-concave": "red", "unknown": "yellow"}
 
 
 def _pt(v) -> str:
     return fmt(v[0], 10) if len(v) == 1 else fmt_vec(v, 10)
 
 
-def _witness_table(w) -> Table:
+def _witness_table(w, variables) -> Table:
     if w.kind == "hessian":
         t = Table()
         t.title = f"Hessian witness: {w.breaks} fails here"
@@ -33,7 +33,7 @@ def _witness_table(w) -> Table:
     t = Table()
     t.title = f"Jensen witness: {w.breaks} fails (C lies {side} D)"
     t.add_column("point")
-    t.add_column("x", justify="right")
+    t.add_column(variables[0] if len(variables) == 1 else "(" + ", ".join(variables) + ")", justify="right")
     t.add_column("f", justify="right")
     t.add_row("A = (a, f(a))", _pt(w.a), fmt(w.f_a, 10))
     t.add_row("B = (b, f(b))", _pt(w.b), fmt(w.f_b, 10))
@@ -55,7 +55,8 @@ def render_convex(r, console, expect=None) -> None:
         console.print(f"restriction: {note}")
     if r.eigenvalues_exact:
         console.print("Hessian eigenvalues: " + ", ".join(
-            f"{e} ≈ {fmt(v, 8)}" if e != fmt(v, 8) else e for e, v in zip(r.eigenvalues_exact, r.eigenvalues)))
+            e if e == fmt(v, 8) else fmt(v, 8) if len(e) > 24 else f"{e} ≈ {fmt(v, 8)}"
+            for e, v in zip(r.eigenvalues_exact, r.eigenvalues)))
     if r.trace:
         console.print("rules:")
         for line in r.trace:
@@ -66,7 +67,7 @@ def render_convex(r, console, expect=None) -> None:
                       f"violations of convexity {s.convexity_violations}, of concavity {s.concavity_violations}")
     for w in (r.witness, r.not_concave_witness):
         if w is not None:
-            t = _witness_table(w)
+            t = _witness_table(w, r.variables)
             title, caption, t.title, t.caption = t.title, t.caption, None, None
             console.print(title)
             console.print(t)

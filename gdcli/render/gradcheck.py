@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 from rich.table import Table
 
@@ -12,6 +13,8 @@ VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "non-differentiable":
 
 
 def _err(x) -> str:
+    if x is None or not math.isfinite(x):
+        return "—"  # undefined: f not finite at a perturbed point, or a step that rounds to 0 at x
     return "0" if x == 0 else f"{x:.2e}"
 
 
@@ -28,17 +31,19 @@ def render_gradcheck(r, console) -> None:
         mark = "[yellow]kink[/]" if c.kink and not c.ok else ("[green]✓[/]" if c.ok else "[red]✗[/]")
         if c.kink and c.ok:
             mark = "[green]✓[/] [yellow]kink[/]"
-        t.add_row(c.variable, fmt(c.analytic, 10), fmt(c.numeric, 10), _err(c.abs_error), _err(c.rel_error), mark)
+        t.add_row(c.variable, fmt(c.analytic, 10), fmt(c.numeric, 10) if math.isfinite(c.numeric) else "—", _err(c.abs_error), _err(c.rel_error), mark)
     console.print(t)
     if len(shown) < len(r.components):
         console.print(f"(the {len(shown)} largest relative errors of {len(r.components)} components)")
     console.print(f"relative error = |a − n| / max(|a|, |n|, floor), floor = {r.floor:.3g}; tol = {r.tol:.3g}; "
                   f"h = {fmt(min(c.h for c in r.components)) if r.components else '—'}")
     for k in r.kinks:
-        args = f" (its argument{'s' * (len(k.arguments) != 1)} {', '.join(k.arguments)} = "
-        args += ", ".join(fmt(v) for v in k.values) + ")" if k.arguments else ""
-        console.print(f"[yellow]non-differentiable:[/] {k.function}{args} within one step, "
-                      f"along {', '.join(k.components)}")
+        if k.arguments:
+            args = (f" (its argument{'s' * (len(k.arguments) != 1)} {', '.join(k.arguments)} = "
+                    + ", ".join(fmt(v) for v in k.values) + ") within one step,")
+        else:  # an infinite derivative at the point itself (sqrt, log at 0): no branch argument to show
+            args = " at the point,"
+        console.print(f"[yellow]non-differentiable:[/] {k.function}{args} along {', '.join(k.components)}")
     style = VERDICT_STYLE[r.verdict]
     if r.verdict == "pass":
         line = f"PASS: largest relative error {r.max_relative_error:.2e} ≤ tol {r.tol:.0e}"
@@ -66,6 +71,9 @@ def render_sweep(s, console) -> None:
         t.add_row(*cells)
     console.print(t)
     console.print("◀ the best step; * below it round-off (eps/h) dominates; ÷ at h/2 = error(h) / error(h/2)")
+    if any(not math.isfinite(e) for row in s.rows for e in row.errors.values()):
+        console.print("— no error: at these steps a difference quotient is undefined (h rounds to 0 at x in this "
+                      "dtype, or f is not finite at x ± h)")
     for m, expected in (("forward", 1), ("central", 2)):
         order, rng, best = s.orders[m], s.fit_range[m], s.best_h[m]
         if order is None:
