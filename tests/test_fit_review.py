@@ -16,6 +16,13 @@ def problem_for(data, model, loss=None, reg=0.0):
     return build_problem(model, data, features, target, loss, reg)
 
 
+@pytest.fixture
+def five_csv(tmp_path):
+    path = tmp_path / "five.csv"
+    path.write_text("x,y\n1,3\n2,5\n3,7\n4,9\n5,11\n")
+    return str(path)
+
+
 @pytest.mark.parametrize("gradient", ["manual", "autograd"])
 def test_sqrt_of_a_parameter_trains_with_every_gradient(gradient):
     # y = 2x + 1 is s = sqrt(w)·x + b with w = 4: the jacobian x/(2·sqrt(w)) must evaluate on tensors
@@ -23,3 +30,18 @@ def test_sqrt_of_a_parameter_trains_with_every_gradient(gradient):
     r = fit(p, FIVE, TrainSpec(lr=0.01, epochs=3000, gradient=gradient), init="w=1,b=0")
     assert r.status == "done"
     assert r.params["w"] == pytest.approx(4.0, abs=1e-6) and r.params["b"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_a_start_outside_the_domain_is_a_one_line_error(cli, five_csv):
+    # log(w·x) at w = -1 is log of a negative number on every row: exit 2, never a `nan` "diverged" table
+    r = cli("fit", "--data", five_csv, "--model", "log(w*x) + b", "--init", "w=-1,b=0", "--epochs", "5")
+    assert r.exit_code == 2
+    assert "not finite at the start (b=0, w=-1)" in r.stderr and "nan" not in r.stdout
+
+
+def test_data_so_large_the_loss_overflows_at_the_start_is_a_one_line_error(cli, tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("x,y\n1e200,1\n2e200,2\n")
+    r = cli("fit", "--data", str(path), "--epochs", "3")
+    assert r.exit_code == 2 and "overflow" in r.stderr and "inf" not in r.stdout
+

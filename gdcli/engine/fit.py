@@ -112,6 +112,18 @@ def _step_size(spec: TrainSpec) -> float | None:
     return spec.step_size if spec.step_size is not None else DEFAULT_STEP[spec.optimizer]
 
 
+def require_finite_start(tensors: Tensors, theta0: np.ndarray, names) -> None:
+    """A start where the loss is not finite is bad input, not a divergence: say so rather than train on NaN."""
+    torch = tensors.torch
+    with torch.no_grad():
+        L0 = float(tensors.loss(torch.as_tensor(np.asarray(theta0, dtype=float))))
+    if not math.isfinite(L0):
+        at = ", ".join(f"{n}={float(v):g}" for n, v in zip(names, theta0))
+        raise UsageError(f"the loss is not finite at the start ({at}): the model leaves its domain on some rows "
+                         "(a log or sqrt of a negative number, a division by zero) or the numbers overflow; "
+                         "choose another --init or rescale the data")
+
+
 def run_one(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None = None):
     """Train once; Ctrl-C ends the run early and keeps the parameters of the last finished epoch."""
     records, status = [], "done"
@@ -137,6 +149,7 @@ def fit(problem: Problem, data, spec: TrainSpec, init=None, batch_sizes: list | 
     sizes = batch_sizes or [spec.batch_size]
     theta0 = initial_params(problem, init, spec.seed)
     tensors = Tensors(problem, data)
+    require_finite_start(tensors, theta0, problem.params)
     runs = []
     for m in sizes:
         if m is not None and m >= data.rows:
