@@ -45,3 +45,16 @@ def test_data_so_large_the_loss_overflows_at_the_start_is_a_one_line_error(cli, 
     r = cli("fit", "--data", str(path), "--epochs", "3")
     assert r.exit_code == 2 and "overflow" in r.stderr and "inf" not in r.stdout
 
+
+
+def test_a_run_that_overflows_says_non_finite_never_inf_and_warns_nothing(cli, five_csv):
+    r = cli("fit", "--data", five_csv, "--lr", "1e300", "--epochs", "3")
+    assert r.exit_code == 0 and "diverged" in r.stdout
+    assert "non-finite" in r.stdout and " inf" not in r.stdout and "nan" not in r.stdout
+    assert "RuntimeWarning" not in r.stderr
+    # θ is about 5.4e301 from the closed form: finite, though its square overflows
+    doc = cli("fit", "--data", five_csv, "--lr", "1e300", "--epochs", "3", "--json")
+    import json
+
+    d = json.loads(doc.stdout)["closed_form"]["param_distance"]
+    assert 1e301 < d < 1e302

@@ -170,7 +170,7 @@ def fit(problem: Problem, data, spec: TrainSpec, init=None, batch_sizes: list | 
     if cf is not None:
         exact = np.array([cf.params[n] for n in names])
         cf_doc = {"params": cf.params, "loss": cf.loss, "method": cf.method,
-                  "param_distance": float(np.linalg.norm(last.params - exact)),
+                  "param_distance": math.hypot(*(last.params - exact)),  # scaled: no overflow for a diverged θ
                   "loss_gap": float(last.loss - cf.loss)}
     sweep = None
     if len(sizes) > 1:
