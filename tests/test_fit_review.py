@@ -58,3 +58,14 @@ def test_a_run_that_overflows_says_non_finite_never_inf_and_warns_nothing(cli, f
 
     d = json.loads(doc.stdout)["closed_form"]["param_distance"]
     assert 1e301 < d < 1e302
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-8, 1.0, 1e150])
+def test_closed_form_is_exact_whatever_the_scale_of_a_column(scale):
+    # y = 2x + 1 at x = scale·(1..5): the exact line is w = 2/scale, b = 1 (the oracle is the generating line)
+    x = scale * np.arange(1.0, 6.0)
+    data = Dataset(("x", "y"), np.column_stack([x, 2 * np.arange(1.0, 6.0) + 1]), "scaled")
+    cf = closed_form(problem_for(data, "w*x + b", "sse"), data)
+    assert cf.params["w"] == pytest.approx(2 / scale, rel=1e-9)
+    assert cf.params["b"] == pytest.approx(1.0, rel=1e-9)
+    assert cf.loss == pytest.approx(0.0, abs=1e-18)
