@@ -69,3 +69,13 @@ def test_closed_form_is_exact_whatever_the_scale_of_a_column(scale):
     assert cf.params["w"] == pytest.approx(2 / scale, rel=1e-9)
     assert cf.params["b"] == pytest.approx(1.0, rel=1e-9)
     assert cf.loss == pytest.approx(0.0, abs=1e-18)
+
+
+def test_logistic_on_separable_data_does_not_claim_it_cannot_separate():
+    from gdcli.engine.data import generate_data
+
+    data = generate_data("x1 - x2", 100, 0.0, "normal:0,10", seed=0, classes=2)  # separable by x1 = x2
+    r = fit(problem_for(data, "logistic"), data, TrainSpec(lr=0.1, epochs=50))
+    assert not r.classification["separated"]  # 50 epochs are not enough here...
+    assert "cannot separate" not in r.classification["message"]  # ...which says nothing about separability
+    assert "not separated yet" in r.classification["message"]

@@ -79,9 +79,12 @@ def _classification(problem: Problem, data, theta: np.ndarray, epochs: int) -> d
     errors = int(np.sum(problem.predict_class(scores) != y))
     if errors == 0:
         message = "zero training errors: every row is on the right side (the data is separated)"
-    else:
-        message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: this linear model "
-                   "cannot separate the data (it looks not linearly separable)")
+    elif problem.loss == "perceptron":  # the perceptron stops making updates once it separates separable data
+        message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: this model "
+                   "cannot separate the data (it looks not separable by it)")
+    else:  # a smooth loss still moves on separable data; only the perceptron's failure says much
+        message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: not separated yet "
+                   "(more epochs may help; the perceptron tells whether the data is separable)")
     return {"errors": errors, "rows": data.rows, "accuracy": 1 - errors / data.rows, "separated": errors == 0,
             "message": message}
 
