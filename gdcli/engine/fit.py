@@ -79,9 +79,12 @@ def _classification(problem: Problem, data, theta: np.ndarray, epochs: int) -> d
     errors = int(np.sum(problem.predict_class(scores) != y))
     if errors == 0:
         message = "zero training errors: every row is on the right side (the data is separated)"
-    else:
-        message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: this linear model "
-                   "cannot separate the data (it looks not linearly separable)")
+    elif problem.loss == "perceptron":  # the perceptron stops making updates once it separates separable data
+        message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: this model "
+                   "cannot separate the data (it looks not separable by it)")
+    else:  # a smooth loss still moves on separable data; only the perceptron's failure says much
+        message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: not separated yet "
+                   "(more epochs may help; the perceptron tells whether the data is separable)")
     return {"errors": errors, "rows": data.rows, "accuracy": 1 - errors / data.rows, "separated": errors == 0,
             "message": message}
 
@@ -112,6 +115,18 @@ def _step_size(spec: TrainSpec) -> float | None:
     return spec.step_size if spec.step_size is not None else DEFAULT_STEP[spec.optimizer]
 
 
+def require_finite_start(tensors: Tensors, theta0: np.ndarray, names) -> None:
+    """A start where the loss is not finite is bad input, not a divergence: say so rather than train on NaN."""
+    torch = tensors.torch
+    with torch.no_grad():
+        L0 = float(tensors.loss(torch.as_tensor(np.asarray(theta0, dtype=float))))
+    if not math.isfinite(L0):
+        at = ", ".join(f"{n}={float(v):g}" for n, v in zip(names, theta0))
+        raise UsageError(f"the loss is not finite at the start ({at}): the model leaves its domain on some rows "
+                         "(a log or sqrt of a negative number, a division by zero) or the numbers overflow; "
+                         "choose another --init or rescale the data")
+
+
 def run_one(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None = None):
     """Train once; Ctrl-C ends the run early and keeps the parameters of the last finished epoch."""
     records, status = [], "done"
@@ -137,6 +152,7 @@ def fit(problem: Problem, data, spec: TrainSpec, init=None, batch_sizes: list | 
     sizes = batch_sizes or [spec.batch_size]
     theta0 = initial_params(problem, init, spec.seed)
     tensors = Tensors(problem, data)
+    require_finite_start(tensors, theta0, problem.params)
     runs = []
     for m in sizes:
         if m is not None and m >= data.rows:
@@ -157,7 +173,7 @@ def fit(problem: Problem, data, spec: TrainSpec, init=None, batch_sizes: list | 
     if cf is not None:
         exact = np.array([cf.params[n] for n in names])
         cf_doc = {"params": cf.params, "loss": cf.loss, "method": cf.method,
-                  "param_distance": float(np.linalg.norm(last.params - exact)),
+                  "param_distance": math.hypot(*(last.params - exact)),  # scaled: no overflow for a diverged θ
                   "loss_gap": float(last.loss - cf.loss)}
     sweep = None
     if len(sizes) > 1:

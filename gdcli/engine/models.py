@@ -235,7 +235,12 @@ def least_squares(Phi: np.ndarray, rhs: np.ndarray, reg: float, mask: np.ndarray
     if reg > 0:
         A = np.vstack([A, np.sqrt(reg) * np.diag(mask)])
         b = np.concatenate([b, np.zeros(Phi.shape[1])])
-    return np.linalg.lstsq(A, b, rcond=None)[0]
+    # Columns of largest entry 1 first: lstsq's rank cut-off is relative to the largest singular value, so a
+    # feature on a scale of 1e-200 beside a bias column would be dropped as rank-deficient and the "exact" answer
+    # be wrong. (The max, not the 2-norm, whose squares under- or overflow at such scales.)
+    scale = np.max(np.abs(A), axis=0)
+    scale[scale == 0] = 1.0
+    return np.linalg.lstsq(A / scale, b, rcond=None)[0] / scale
 
 
 def closed_form(problem: Problem, data) -> ClosedForm | None:
@@ -246,7 +251,9 @@ def closed_form(problem: Problem, data) -> ClosedForm | None:
     y = data.column(problem.target)
     theta = least_squares(Phi, y - c, problem.reg, problem.reg_mask, mean=problem.loss == "mse")
     r = Phi @ theta + c - y
-    loss = (np.mean(r * r) if problem.loss == "mse" else np.sum(r * r)) + problem.reg * float(np.sum(problem.reg_mask * theta**2))
+    loss = float(np.mean(r * r) if problem.loss == "mse" else np.sum(r * r))
+    if problem.reg:  # not 0·Σθ², which is NaN once θ² overflows
+        loss += problem.reg * float(np.sum(problem.reg_mask * theta**2))
     return ClosedForm(dict(zip(problem.params, theta.tolist())), float(loss))
 
 

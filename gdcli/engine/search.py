@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Iterator
 
 import numpy as np
 
 SEARCHES = ("random-search", "random-local-search")
 DEFAULT_STEP = {"random-search": 1.0, "random-local-search": 0.1}  # 1.0: the scale of --init random's draws
-
-
-def tries_per_epoch(rows: int, batch_size: int | None) -> int:
-    """One try per update that gradient descent would make in an epoch, ⌈M/m⌉, so that both get the same budget."""
-    return 1 if not batch_size or batch_size >= rows else math.ceil(rows / batch_size)
 
 
 def search(tensors, theta0: np.ndarray, spec) -> Iterator:
@@ -26,10 +20,10 @@ def search(tensors, theta0: np.ndarray, spec) -> Iterator:
     """
     import torch
 
-    from gdcli.engine.train import EpochRecord
+    from gdcli.engine.train import EpochRecord, updates_per_epoch
 
     rng = np.random.default_rng(int(spec.seed))
-    tries = tries_per_epoch(tensors.M, spec.batch_size)
+    tries = updates_per_epoch(tensors.M, spec.batch_size)  # one try per update GD would make: the same budget
     theta = np.asarray(theta0, dtype=float).copy()
 
     def loss(th: np.ndarray) -> float:

@@ -129,7 +129,7 @@ class Tensors:
         if self.linear:
             g = sum(P.T @ d for P, d in zip(self.take(self.Phi, idx), deltas))
         else:
-            J = self._jac(*self.take(self.cols, idx), *[float(v) for v in theta])
+            J = self._jac(*self.take(self.cols, idx), *theta.unbind())  # tensors: torch ops refuse Python floats
             p = len(self.problem.params)
             g = self.torch.stack([self.torch.as_tensor(sum((d * J[c * p + j]).sum() for c, d in enumerate(deltas)),
                                                        dtype=self.torch.float64) for j in range(p)])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.table import Table
 
+from gdcli.render.descend import num
 from gdcli.render.output import fmt, save_figure, write_atomic
 
 STATUS_STYLE = {"done": "green", "diverged": "red", "interrupted": "yellow"}
@@ -35,7 +36,7 @@ def render_fit(r, console) -> None:
     if r.true_params:
         t.add_column("true", justify="right")
     for name, value in r.params.items():
-        row = [name, fmt(r.initial_params[name]), fmt(value, 8)]
+        row = [name, fmt(r.initial_params[name]), num(value, 8)]
         if r.closed_form:
             row.append(fmt(r.closed_form["params"][name], 8))
         if r.true_params:
@@ -48,11 +49,11 @@ def render_fit(r, console) -> None:
             console.print(f"[yellow]the model cannot represent the true function: at its best it is off by "
                           f"{fmt(r.model_misfit)} (RMS) before any noise; more training will not help[/yellow]")
     style = STATUS_STYLE.get(r.status, "white")
-    console.print(f"final loss: {fmt(r.loss, 10)}   status: [{style}]{r.status}[/{style}]   time: {r.seconds:.3g} s")
+    console.print(f"final loss: {num(r.loss, 10)}   status: [{style}]{r.status}[/{style}]   time: {r.seconds:.3g} s")
     if r.closed_form:
         c = r.closed_form
         console.print(f"closed form ({c['method']}): loss {fmt(c['loss'], 10)}; "
-                      f"‖θ − θ*‖ = {fmt(c['param_distance'])}, loss − loss* = {fmt(c['loss_gap'])}")
+                      f"‖θ − θ*‖ = {num(c['param_distance'])}, loss − loss* = {num(c['loss_gap'])}")
     if r.classification:
         c = r.classification
         colour = "green" if c["separated"] else "yellow"
@@ -62,7 +63,7 @@ def render_fit(r, console) -> None:
     h.add_column("epoch", justify="right")
     h.add_column("loss", justify="right")
     for rec in _elided(r.history):
-        h.add_row(*(["…", "…"] if rec is None else [str(rec["epoch"]), fmt(rec["loss"], 10)]))
+        h.add_row(*(["…", "…"] if rec is None else [str(rec["epoch"]), num(rec["loss"], 10)]))
     console.print(h)
     if r.sweep:
         s = Table(title="mini-batch study (cf. Fig. 2.11)", title_justify="left")
@@ -70,7 +71,7 @@ def render_fit(r, console) -> None:
             s.add_column(col, justify="right")
         for row in r.sweep:
             s.add_row("full" if row.batch_size is None else str(row.batch_size), str(row.updates_per_epoch),
-                      fmt(row.loss, 8), f"{row.seconds:.3g}", row.status)
+                      num(row.loss, 8), f"{row.seconds:.3g}", row.status)
         console.print(s)
 
 
