@@ -71,8 +71,8 @@ BAD_DATA = [
     ("missing.csv", None, "no such file"),
     ("ragged.csv", "x,y\n1,2\n3\n", "line 3 has 1 cells"),
     ("word.csv", "x,y\n1,2\n3,abc\n", "line 3, column 'y': 'abc' is not a number"),
-    ("nan.csv", "x,y\n1,2\nnan,4\n", "row 3, column 'x'"),
-    ("inf.csv", "x,y\n1,2\n3,inf\n", "row 3, column 'y'"),
+    ("nan.csv", "x,y\n1,2\nnan,4\n", "line 3, column 'x'"),
+    ("inf.csv", "x,y\n1,2\n3,inf\n", "line 3, column 'y'"),
     ("empty.csv", "x,y\n", "no data rows"),
 ]
 

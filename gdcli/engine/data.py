@@ -29,11 +29,12 @@ class Dataset:
         return self.values.shape[0]
 
 
-def _check_finite(values: np.ndarray, columns, source: str, first_row: int = 1) -> None:
+def _check_finite(values: np.ndarray, columns, source: str, first_row: int = 1, unit: str = "row") -> None:
+    """Name the first NaN/inf cell; a CSV counts file lines (as its other errors do), arrays count rows."""
     bad = np.argwhere(~np.isfinite(values))
     if bad.size:
         i, j = bad[0]
-        raise DataError(f"{source}: row {i + first_row}, column '{columns[j]}': {values[i, j]} is not a finite number")
+        raise DataError(f"{source}: {unit} {i + first_row}, column '{columns[j]}': {values[i, j]} is not a finite number")
 
 
 def _read_csv(path: Path) -> Dataset:
@@ -62,7 +63,7 @@ def _read_csv(path: Path) -> Dataset:
     if not rows:
         raise DataError(f"{path}: no data rows below the header")
     values = np.asarray(rows, dtype=float)
-    _check_finite(values, header, f"{path}", first_row=2)
+    _check_finite(values, header, f"{path}", first_row=2, unit="line")
     return Dataset(tuple(header), values, str(path))
 
 
