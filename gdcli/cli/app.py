@@ -27,12 +27,12 @@ app = typer.Typer(
 )
 
 # One line per command; each module holds the command function and its options dataclass.
-app.command("grad")(grad)
-app.command("hessian")(hessian)
-app.command("descend")(descend)
+app.command("grad", cls=common.ExpressionCommand)(grad)
+app.command("hessian", cls=common.ExpressionCommand)(hessian)
+app.command("descend", cls=common.ExpressionCommand)(descend)
 app.command("fit")(fit)
-app.command("convex")(convex)
-app.command("gradcheck")(gradcheck)
+app.command("convex", cls=common.ExpressionCommand)(convex)
+app.command("gradcheck", cls=common.ExpressionCommand)(gradcheck)
 app.command("fractal")(fractal)
 app.command("run")(run)
 

@@ -32,6 +32,38 @@ Beta1 = Annotated[Optional[float], typer.Option(help="Adam's β1 (default 0.9)."
 Beta2 = Annotated[Optional[float], typer.Option(help="Adam's β2 (default 0.999).", show_default=False)]
 Eps = Annotated[Optional[float], typer.Option(help="ε of adagrad, rmsprop and adam (default 1e-8).", show_default=False)]
 
+class ExpressionCommand(typer.core.TyperCommand):
+    """A command whose expression may start with a minus: `gdcli convex "-log(x)"` works without `--`.
+
+    Click reads any token that starts with '-' as an option. A single-dash token that names no option of this
+    command (and is not the value of the option before it) is taken as the expression and moved behind `--`.
+    Double-dash typos (`--lrr`) still get Click's "No such option ... did you mean" error.
+    """
+
+    def parse_args(self, ctx, args):
+        params = self.get_params(ctx)  # includes --help/-h, which Click adds
+        names = {o for p in params for o in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))}
+        takes_value = {o for p in params if getattr(p, "param_type_name", "") == "option" and not p.is_flag
+                       for o in p.opts}
+        kept, moved, after_option = [], [], False
+        for i, token in enumerate(args):
+            if token == "--":
+                kept += args[i:]
+                break
+            if (not after_option and token.startswith("-") and not token.startswith("--") and len(token) > 1
+                    and token not in names):
+                moved.append(token)
+            else:
+                kept.append(token)
+            after_option = token in takes_value
+        if moved:
+            if "--" not in kept:
+                kept.append("--")
+            cut = kept.index("--") + 1
+            kept[cut:cut] = moved
+        return super().parse_args(ctx, kept)
+
+
 # Keys an experiment file may carry besides a command's options.
 EXPERIMENT_KEYS = {"name", "command", "expect", "sweep", "description", "seed"}
 
