@@ -138,6 +138,13 @@ def exit_codes():
         raise typer.Exit(3) from None
 
 
+def document(result) -> dict:
+    """A result dataclass as its JSON document (the `--json` output and the YAML runner's result.json)."""
+    from gdcli.render.output import jsonable
+
+    return jsonable(result)
+
+
 def run(cls, command: str, config: Path | None, given: dict, compute: Callable, document: Callable, render: Callable):
     """Build options, compute, then print JSON or the tables; returns the result for a command to act on."""
     with exit_codes():

@@ -79,10 +79,7 @@ def artifacts(result, opts: ConvexOptions, out_dir: Path) -> list[Path]:
     return [_plot(result, compile_expression(opts.expression, opts.vars), opts, Path(out_dir) / "convex.png")]
 
 
-def document(result) -> dict:
-    from gdcli.render.output import jsonable
-
-    return jsonable(result)
+document = common.document  # the result dataclass as JSON
 
 
 def render(result, console) -> None:

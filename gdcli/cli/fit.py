@@ -122,10 +122,7 @@ def save_params(result, path) -> Path:
     return write_atomic(path, json.dumps(jsonable(doc), indent=2) + "\n")
 
 
-def document(result) -> dict:
-    from gdcli.render.output import jsonable
-
-    return jsonable(result)
+document = common.document  # the result dataclass as JSON
 
 
 def render(result, console) -> None:

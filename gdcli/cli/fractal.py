@@ -152,10 +152,7 @@ def artifacts(result, opts: FractalOptions, out_dir) -> list[Path]:
     return [write_image(result, Path(out_dir) / name, opts.colormap, opts.log_density)]
 
 
-def document(result) -> dict:
-    from gdcli.render.output import jsonable
-
-    return jsonable(result)
+document = common.document  # the result dataclass as JSON
 
 
 def render(result, console) -> None:

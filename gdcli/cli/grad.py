@@ -41,10 +41,7 @@ def compute(opts: GradOptions):
     return gradient_at(expr, x, method=opts.method, direction=direction, step=step)
 
 
-def document(result) -> dict:
-    from gdcli.render.output import jsonable
-
-    return jsonable(result)
+document = common.document  # the result dataclass as JSON
 
 
 def render(result, console) -> None:

@@ -182,10 +182,7 @@ def compute(opts: GradcheckOptions):
     return result
 
 
-def document(result) -> dict:
-    from gdcli.render.output import jsonable
-
-    return jsonable(result)
+document = common.document  # the result dataclass as JSON
 
 
 def render(result, console) -> None:

@@ -32,10 +32,7 @@ def compute(opts: HessianOptions):
     return hessian_at(expr, x, step=step)
 
 
-def document(result) -> dict:
-    from gdcli.render.output import jsonable
-
-    return jsonable(result)
+document = common.document  # the result dataclass as JSON
 
 
 def render(result, console) -> None:
