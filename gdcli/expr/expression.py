@@ -104,8 +104,6 @@ class Expression:
 
     def torch_f(self, x):
         """f on a float64 tensor x (..., n), differentiable by torch autograd."""
-        import torch
-
         (value,) = self._f_torch(*[x[..., i] for i in range(x.shape[-1])])
         # `0 * x.sum` keeps a constant (or a term free of some variable) attached to x's graph and shape.
         return value + 0.0 * x.sum(-1)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 
 from rich.table import Table
 
-from gdcli.render.output import fmt, fmt_vec, jsonable
+from gdcli.render.output import elided, fmt, fmt_vec, jsonable, num
 
 STATUS_STYLE = {"converged": "green", "threshold": "green", "max-steps": "yellow", "diverged": "red",
                 "interrupted": "magenta"}
@@ -20,14 +19,7 @@ def shown_rows(n: int, every: int | None = None, all_rows: bool = False) -> list
     if every:
         rows = list(range(0, n, every))
         return rows if rows[-1] == n - 1 else rows + [n - 1]
-    return list(range(HEAD)) + [None] + list(range(n - TAIL, n))
-
-
-def num(x, digits: int = 6) -> str:
-    """A table number; a non-finite one says so in words, never `nan`."""
-    if x is None or not math.isfinite(float(x)):
-        return "non-finite"
-    return fmt(x, digits)
+    return elided(n, HEAD, TAIL)
 
 
 def status_text(status: str) -> str:

@@ -6,17 +6,9 @@ from pathlib import Path
 
 from rich.table import Table
 
-from gdcli.render.descend import num
-from gdcli.render.output import fmt, save_figure, write_atomic
+from gdcli.render.output import elided, fmt, num, save_figure, write_atomic
 
 STATUS_STYLE = {"done": "green", "diverged": "red", "interrupted": "yellow"}
-
-
-def _elided(history: list[dict], head: int = 5, tail: int = 5) -> list[dict | None]:
-    """The first and last epochs, with None where the middle is left out."""
-    if len(history) <= head + tail + 1:
-        return history
-    return history[:head] + [None] + history[-tail:]
 
 
 def render_fit(r, console) -> None:
@@ -62,7 +54,7 @@ def render_fit(r, console) -> None:
     h = Table(title="loss by epoch", title_justify="left")
     h.add_column("epoch", justify="right")
     h.add_column("loss", justify="right")
-    for rec in _elided(r.history):
+    for rec in (None if i is None else r.history[i] for i in elided(len(r.history), 5, 5)):
         h.add_row(*(["…", "…"] if rec is None else [str(rec["epoch"]), num(rec["loss"], 10)]))
     console.print(h)
     if r.sweep:

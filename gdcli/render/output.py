@@ -70,6 +70,20 @@ def fmt(x, digits: int = 6) -> str:
     return text
 
 
+def num(x, digits: int = 6) -> str:
+    """A table number; a non-finite one says so in words, never `nan`."""
+    if x is None or not math.isfinite(float(x)):
+        return "non-finite"
+    return fmt(x, digits)
+
+
+def elided(n: int, head: int, tail: int) -> list[int | None]:
+    """Indices of the rows to print out of n: the first `head`, None for the `…` row, the last `tail`."""
+    if n <= head + tail + 1:
+        return list(range(n))
+    return list(range(head)) + [None] + list(range(n - tail, n))
+
+
 def fmt_vec(v, digits: int = 6) -> str:
     return "(" + ", ".join(fmt(x, digits) for x in np.atleast_1d(v)) + ")"
 
