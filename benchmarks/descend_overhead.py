@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from gdcli.engine import optim
-from gdcli.engine.descent import iterate
+from gdcli.engine.optim import transforms as optim
+from gdcli.engine.optim.descent import iterate
 from gdcli.expr import compile_expression
 
 
@@ -36,8 +36,8 @@ def engine_loop(vg, x0, lr, steps, tol):
 
 def cli_path(expr, x0, lr, steps):
     """What `gdcli descend` runs: the sweep with a progress callback, a stop check and the analysis."""
-    from gdcli.engine.descent import Settings
-    from gdcli.engine.sweep import run_one
+    from gdcli.engine.optim.descent import Settings
+    from gdcli.engine.optim.sweep import run_one
 
     return run_one(expr, x0, Settings(lr=lr, steps=steps, tol=0.0), on_step=lambda s: None, stop=lambda: False)
 

@@ -30,8 +30,9 @@ def hand_written(X: torch.Tensor, y: torch.Tensor, lr: float, epochs: int) -> tu
 
 
 def gdcli_fit(data, lr: float, epochs: int, gradient: str = "manual") -> tuple[float, np.ndarray, float]:
-    from gdcli.engine.models import build_problem
-    from gdcli.engine.train import Tensors, TrainSpec, train
+    from gdcli.engine.learn.models import build_problem
+    from gdcli.engine.learn.spec import TrainSpec
+    from gdcli.engine.learn.train import Tensors, train
 
     features = data.columns[:-1]
     start = time.perf_counter()
@@ -56,7 +57,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
 
-    from gdcli.engine.data import Dataset
+    from gdcli.engine.learn.data import Dataset
 
     rng = np.random.default_rng(0)
     M, k = args.rows, args.features

@@ -43,8 +43,9 @@ def seed_loop(n: int) -> float:
 
 
 def gdcli_engine(n: int) -> float:
-    from gdcli.engine.chaos import Window
-    from gdcli.engine.fractal import fractal, problem
+    from gdcli.engine.chaos.game import Window
+    from gdcli.engine.chaos.panels import fractal
+    from gdcli.engine.chaos.problem import problem
 
     r = fractal(problem(), [LR], n, resolution=R, window=Window(SPAN, SPAN))
     p = r.panels[0]
@@ -65,7 +66,7 @@ def c_loop(n: int) -> float:
 def peak_rss_mb(n: int) -> tuple[float, float]:
     """Peak RSS of a fresh process that runs the fractal engine on n points (and of one that only imports it)."""
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent (this process) into the child
-    code = ("import re, sys; from gdcli.engine.chaos import Window; from gdcli.engine.fractal import fractal, problem;"
+    code = ("import re, sys; from gdcli.engine.chaos.game import Window; from gdcli.engine.chaos.panels import fractal; from gdcli.engine.chaos.problem import problem;"
             "n = int(sys.argv[1]);"
             "n and fractal(problem(), [0.65], n, resolution=1000, window=Window((-0.3, 4.3), (-0.3, 4.3)));"
             "print(re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read()).group(1))")

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import sympy as sp
 
-from gdcli.engine.numdiff import approx_gradient
+from gdcli.engine.calculus.numdiff import approx_gradient
 from gdcli.expr import Expression
 
 N = 1000

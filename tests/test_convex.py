@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from gdcli.engine.convexity import decide_convexity, satisfies
+from gdcli.engine.convex.proof import decide_convexity, satisfies
 from gdcli.expr import compile_expression
 
 # The "Must show" table: function, domain, expected verdict (checked with the same rule as --expect).
@@ -93,8 +93,8 @@ def test_composition_rules(text, expected, rule):
     assert r.method == "rules" and r.verdict == expected and r.proved
     assert any(rule in line for line in r.trace), r.trace
     # Oracle: no sampled Jensen triple contradicts the proved curvature.
-    from gdcli.engine.domain import make_domain
-    from gdcli.engine.witness import jensen_trials
+    from gdcli.engine.convex.domain import make_domain
+    from gdcli.engine.convex.witness import jensen_trials
 
     e = compile_expression(text)
     gap = jensen_trials(e, make_domain(e), np.random.default_rng(1), 2000)[3]
@@ -118,8 +118,8 @@ def test_sampling_never_proves_convexity_and_is_seeded():
 
 
 def test_hessian_witness_when_no_secant_needed():
-    from gdcli.engine.domain import make_domain
-    from gdcli.engine.witness import verify_hessian
+    from gdcli.engine.convex.domain import make_domain
+    from gdcli.engine.convex.witness import verify_hessian
 
     e = compile_expression("x*y")
     w = verify_hessian(e, make_domain(e), [1.0, 2.0], 1)
@@ -229,7 +229,7 @@ def test_subprocess_expect_exit_code():
 
 
 def test_ctrl_c_keeps_partial_result_and_exits_130(cli, monkeypatch):
-    import gdcli.engine.convexity as convexity
+    import gdcli.engine.convex.proof as convexity
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
@@ -286,7 +286,7 @@ def test_huge_box_is_sampled():
 
 def test_narrow_box_is_sampled_inside_not_rounded_away():
     # Sample points were rounded to 2 decimals: in a box of width 1e-6 they all fell on 0 or out of the box.
-    from gdcli.engine.domain import make_domain
+    from gdcli.engine.convex.domain import make_domain
 
     expr = compile_expression("sin(x)")
     X = make_domain(expr, "x=1e-6:2e-6").sample(expr, 1000, np.random.default_rng(0), decimals=2)

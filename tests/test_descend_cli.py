@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from gdcli.cli import descend as descend_cli
+from gdcli.commands import descend as descend_cli
 
 
 def test_table_2_1_printed(cli):

@@ -6,10 +6,10 @@ import warnings
 import numpy as np
 import pytest
 
-from gdcli.engine import optim
-from gdcli.engine.descent import LIMIT, Settings, iterate
-from gdcli.engine.regime import classify, curvature, gd_regime, oscillation
-from gdcli.engine.sweep import descend, is_quadratic
+from gdcli.engine.optim import transforms as optim
+from gdcli.engine.optim.descent import LIMIT, Settings, iterate
+from gdcli.engine.optim.regime import classify, curvature, gd_regime, oscillation
+from gdcli.engine.optim.sweep import descend, is_quadratic
 from gdcli.expr import compile_expression
 
 X2 = compile_expression("x**2")

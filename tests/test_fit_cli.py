@@ -112,7 +112,7 @@ def test_npy_and_npz_columns(cli_json, tmp_path):
 
 
 def test_files_save_params_plots_and_artifacts(cli, five, tmp_path):
-    from gdcli.cli import fit as fit_cli
+    from gdcli.commands import fit as fit_cli
 
     params, plot = tmp_path / "out" / "p.json", tmp_path / "out" / "loss.png"
     r = cli("fit", "--data", five, "--model", "w*x + b", "--epochs", "20", "--save-params", params, "--plot", plot)
@@ -138,7 +138,7 @@ def test_config_yaml_and_flag_override(cli_json, five, tmp_path):
 
 
 def test_ctrl_c_keeps_parameters_and_exits_130(cli, five, tmp_path, monkeypatch):
-    import gdcli.engine.fit as engine
+    import gdcli.engine.learn.pipeline as engine
 
     real = engine.train
 

@@ -5,10 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from gdcli.engine.data import Dataset, generate_data, select
-from gdcli.engine.fit import fit
-from gdcli.engine.models import build_problem, closed_form
-from gdcli.engine.train import Tensors, TrainSpec, train, updates_per_epoch
+from gdcli.engine.learn.data import Dataset, generate_data, select
+from gdcli.engine.learn.pipeline import fit
+from gdcli.engine.learn.models import build_problem, closed_form
+from gdcli.engine.learn.spec import TrainSpec, updates_per_epoch
+from gdcli.engine.learn.train import Tensors, train
 
 FIVE = Dataset(("x", "y"), np.array([[1, 3], [2, 5], [3, 7], [4, 9], [5, 11.0]]), "seed 001 §4.2")
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from gdcli.engine.data import Dataset, select
-from gdcli.engine.fit import fit
-from gdcli.engine.models import build_problem, closed_form
-from gdcli.engine.train import TrainSpec
+from gdcli.engine.learn.data import Dataset, select
+from gdcli.engine.learn.pipeline import fit
+from gdcli.engine.learn.models import build_problem, closed_form
+from gdcli.engine.learn.spec import TrainSpec
 
 FIVE = Dataset(("x", "y"), np.array([[1, 3], [2, 5], [3, 7], [4, 9], [5, 11.0]]), "seed 001 §4.2")
 
@@ -72,7 +72,7 @@ def test_closed_form_is_exact_whatever_the_scale_of_a_column(scale):
 
 
 def test_logistic_on_separable_data_does_not_claim_it_cannot_separate():
-    from gdcli.engine.data import generate_data
+    from gdcli.engine.learn.data import generate_data
 
     data = generate_data("x1 - x2", 100, 0.0, "normal:0,10", seed=0, classes=2)  # separable by x1 = x2
     r = fit(problem_for(data, "logistic"), data, TrainSpec(lr=0.1, epochs=50))

@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from gdcli.engine.data import generate_data, load_data, select
-from gdcli.engine.fit import fit
-from gdcli.engine.models import build_problem
-from gdcli.engine.train import TrainSpec
+from gdcli.engine.learn.data import generate_data, load_data, select
+from gdcli.engine.learn.pipeline import fit
+from gdcli.engine.learn.models import build_problem
+from gdcli.engine.learn.spec import TrainSpec
 from gdcli.errors import DataError
 
 
@@ -142,7 +142,8 @@ def test_random_search_as_a_subprocess():
 
 
 def test_ctrl_c_keeps_the_best_found_so_far(cli, monkeypatch):
-    import gdcli.engine.search as search_module
+    import gdcli.engine.learn.search as search_module
+    import gdcli.engine.learn.train as train_module
 
     real = search_module.search
 
@@ -152,7 +153,7 @@ def test_ctrl_c_keeps_the_best_found_so_far(cli, monkeypatch):
                 raise KeyboardInterrupt
             yield rec
 
-    monkeypatch.setattr(search_module, "search", interrupted)
+    monkeypatch.setattr(train_module, "search", interrupted)  # the name train calls
     r = cli("fit", "--generate", "x1 - x2", "--classes", "3", "--model", "svm", "--optimizer", "random-local-search",
             "--epochs", "100", "--json")
     assert r.exit_code == 130

@@ -110,7 +110,7 @@ def test_bad_data_rows_name_file_and_line(cli, tmp_path):
 
 
 def test_ctrl_c_keeps_the_image_and_exits_130(cli, tmp_path, monkeypatch):
-    import gdcli.engine.chaos as chaos
+    import gdcli.engine.chaos.game as chaos
     import gdcli.render.progress as progress
 
     monkeypatch.setattr(chaos, "CHUNK", 4096)
@@ -133,7 +133,8 @@ def test_ctrl_c_keeps_the_image_and_exits_130(cli, tmp_path, monkeypatch):
 
 
 def test_preview_only_on_a_terminal(cli, tmp_path):
-    from gdcli.cli import fractal as cmd
+    from gdcli.cli import fractal as fractal_cli
+    from gdcli.commands import fractal as cmd
     from gdcli.render.fractal import SHADES, preview
 
     r = cli("fractal", *FAST)
@@ -141,7 +142,7 @@ def test_preview_only_on_a_terminal(cli, tmp_path):
     opts = cmd.FractalOptions(points=20000, resolution=120, out=None)
     result = cmd.compute(opts)
     con = Console(force_terminal=True, width=100, record=True)
-    cmd.render(result, con)
+    fractal_cli.render(result, con)
     text = con.export_text()
     assert "lr 0.65:" in text and "█" in text
     rows = preview(result.panels[0]._density.counts, width=40)
@@ -159,7 +160,7 @@ def test_preview_of_a_known_array():
 
 
 def test_artifacts_write_into_out_dir(tmp_path):
-    from gdcli.cli import fractal as cmd
+    from gdcli.commands import fractal as cmd
 
     opts = cmd.FractalOptions(points=5000, resolution=60, out="f.png")
     result = cmd.compute(opts)

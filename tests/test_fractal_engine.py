@@ -5,8 +5,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from gdcli.engine.chaos import CHUNK, Window, _Binner, grid_shape, parse_window, run_chaos
-from gdcli.engine.fractal import auto_burn_in, auto_chains, fractal, line_equation, problem, sgd_maps
+from gdcli.engine.chaos.game import CHUNK, Window, _Binner, grid_shape, parse_window, run_chaos
+from gdcli.engine.chaos.panels import fractal
+from gdcli.engine.chaos.problem import auto_burn_in, auto_chains, line_equation, problem, sgd_maps
 from gdcli.errors import DataError, UsageError
 
 SEED = problem()

@@ -184,7 +184,7 @@ def test_no_torch_or_matplotlib_for_a_plain_check():
 
 
 def test_artifacts(userdir, tmp_path):
-    from gdcli.cli import gradcheck as mod
+    from gdcli.commands import gradcheck as mod
 
     opts = mod.GradcheckOptions(expression="exp(x)*sin(y)", at="1,2", sweep=True)
     result = mod.compute(opts)
@@ -195,7 +195,7 @@ def test_artifacts(userdir, tmp_path):
 
 
 def test_ctrl_c_during_sweep_keeps_rows_and_exits_130(cli, monkeypatch):
-    import gdcli.engine.stepsweep as stepsweep
+    import gdcli.engine.calculus.stepsweep as stepsweep
 
     real, calls = stepsweep._error, {"n": 0}
 

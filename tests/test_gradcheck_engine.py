@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from gdcli.engine.gradcheck import auto_floor, check_gradient, expression_function, relative_errors
-from gdcli.engine.kinks import find_kinks
-from gdcli.engine.numdiff import approx_gradient, default_step, effective_step, per_point
-from gdcli.engine.stepsweep import fit_order, step_sweep
+from gdcli.engine.calculus.gradcheck import auto_floor, check_gradient, expression_function, relative_errors
+from gdcli.engine.calculus.kinks import find_kinks
+from gdcli.engine.calculus.numdiff import approx_gradient, default_step, effective_step, per_point
+from gdcli.engine.calculus.stepsweep import fit_order, step_sweep
 from gdcli.expr import compile_expression
 
 

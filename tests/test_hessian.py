@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from gdcli.engine.numdiff import approx_gradient
+from gdcli.engine.calculus.numdiff import approx_gradient
 from gdcli.expr import compile_expression
 
 ISSUE = "w0**2 + 2*w0*w1 + 3*w1**2"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gdcli.engine import optim
+from gdcli.engine.optim import transforms as optim
 
 
 def parabola(x):

@@ -17,7 +17,7 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gdcli.engine.numdiff import approx_gradient, default_step
+from gdcli.engine.calculus.numdiff import approx_gradient, default_step
 from gdcli.expr import compile_expression
 from gdcli.expr.compile import NumpyOps, compile_exprs
 from gdcli.expr.functions import relu, sigmoid, softplus

@@ -83,3 +83,19 @@ def test_readme_example_runs(cli, workdir, text, code, shown):
     for line in shown:
         want = line[:-3].rstrip() if line.endswith("...") else line
         assert want.strip() in output, f"README shows {line!r}; the command printed:\n{output}"
+
+
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+
+
+@pytest.mark.parametrize("code", PYTHON_BLOCK.findall(README.read_text(encoding="utf-8")))
+def test_readme_python_examples_run(code):
+    """The library examples run as written, and print what their `# ...` comments on print lines say."""
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert p.returncode == 0, p.stderr
+    promised = [line.split("#", 1)[1].strip() for line in code.splitlines() if line.startswith("print(") and "#" in line]
+    for want in promised:
+        assert want in p.stdout, f"README promises {want!r}; printed {p.stdout!r}"

@@ -3,7 +3,7 @@
 import pytest
 
 from gdcli.errors import ConfigError
-from gdcli.experiments.yamlio import MAX_ALIASES, loads_yaml
+from gdcli.commands.yamlio import MAX_ALIASES, loads_yaml
 
 
 def test_yaml12_numbers_and_booleans():

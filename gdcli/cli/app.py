@@ -44,6 +44,8 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
+
+
 def _root(
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,

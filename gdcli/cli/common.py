@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 
-from gdcli.errors import ConfigError, GdcliError, UsageError
+from gdcli.commands.common import build_options
+from gdcli.errors import GdcliError
 
 ISSUES_URL = "https://github.com/gdcli/gdcli/issues"
 DEBUG = {"on": bool(os.environ.get("GDCLI_DEBUG"))}
@@ -26,7 +26,7 @@ At = Annotated[Optional[str], typer.Option("--at", help="The point: w0=3,w1=4, o
 Seed = Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0).", show_default=False)]
 Plot = Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG plot to this file.", show_default=False)]
 Expr = Annotated[Optional[str], typer.Argument(help="The expression, e.g. \"2*w0**2 + 3*w1**2\".", show_default=False)]
-# The optimisers' hyper-parameters, shared by descend and fit (gdcli/engine/optim.py).
+# The optimisers' hyper-parameters, shared by descend and fit (gdcli/engine/optim/transforms.py).
 Momentum = Annotated[Optional[float], typer.Option(help="Momentum β for momentum and nesterov (default 0.9).", show_default=False)]
 Beta1 = Annotated[Optional[float], typer.Option(help="Adam's β1 (default 0.9).", show_default=False)]
 Beta2 = Annotated[Optional[float], typer.Option(help="Adam's β2 (default 0.999).", show_default=False)]
@@ -64,57 +64,9 @@ class ExpressionCommand(typer.core.TyperCommand):
         return super().parse_args(ctx, kept)
 
 
-# Keys an experiment file may carry besides a command's options.
-EXPERIMENT_KEYS = {"name", "command", "expect", "sweep", "description", "seed"}
-
-
-def suggest(word: str, choices) -> str:
-    import difflib  # only on the error path; start-up matters (benchmarks/startup.py)
-
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def options_from_mapping(cls, mapping: dict, *, where: str = "", marks: dict | None = None, ignore=()) -> dict:
-    """Check a YAML mapping's keys against an options dataclass; return the known values by field name."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    values: dict[str, Any] = {}
-    for key, value in mapping.items():
-        field = str(key).replace("-", "_")
-        if field in ignore:
-            continue
-        if field not in names:
-            line, col = (marks or {}).get(key, (0, 0))
-            pos = f"{where}:{line}:{col}: " if line else (f"{where}: " if where else "")
-            raise ConfigError(f"{pos}unknown key '{key}'{suggest(field, names)}")
-        values[field] = value
-    return values
-
-
-def build_options(cls, config: Path | None, given: dict, command: str | None = None):
-    """One options dataclass from three sources in order: its defaults, a YAML file, then the flags given."""
-    values: dict[str, Any] = {}
-    if config is not None:
-        from gdcli.experiments.yamlio import load_yaml
-
-        data = load_yaml(config)
-        if not isinstance(data, dict):
-            raise ConfigError(f"{config}: expected a mapping of option names to values")
-        if command and data.get("command", command) != command:
-            raise ConfigError(f"{config}: this file is for '{data['command']}', not '{command}'")
-        values.update(options_from_mapping(cls, data, where=str(config), marks=getattr(data, "marks", None),
-                                           ignore=EXPERIMENT_KEYS - {f.name for f in dataclasses.fields(cls)}))
-    names = {f.name for f in dataclasses.fields(cls)}
-    values.update({k: v for k, v in given.items() if k in names and v is not None})
-    missing = [f.name for f in dataclasses.fields(cls)
-               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in values]
-    if missing:
-        names = [("the expression" if m == "expression" else "--" + m.replace("_", "-")) for m in missing]
-        raise UsageError(f"missing {' and '.join(names)} (give it on the command line or in --config FILE.yaml)")
-    return cls(**values)
-
-
 @contextlib.contextmanager
+
+
 def exit_codes():
     """The one place errors become exit codes (SPEC §4)."""
     try:
@@ -136,13 +88,6 @@ def exit_codes():
               f"please report it at {ISSUES_URL}" + ("" if DEBUG["on"] else " (rerun with --debug for the traceback)"),
               file=sys.stderr)
         raise typer.Exit(3) from None
-
-
-def document(result) -> dict:
-    """A result dataclass as its JSON document (the `--json` output and the YAML runner's result.json)."""
-    from gdcli.render.output import jsonable
-
-    return jsonable(result)
 
 
 def run(cls, command: str, config: Path | None, given: dict, compute: Callable, document: Callable, render: Callable):

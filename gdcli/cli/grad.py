@@ -2,47 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from gdcli.cli import common
-from gdcli.errors import UsageError
-
-
-@dataclass
-class GradOptions:
-    expression: str
-    at: Any = None  # may be left out when the expression has no variables
-    vars: Any = None
-    direction: Any = None
-    step: Any = None
-    method: str = "symbolic"
-    json: bool = False
-
-
-OPTIONS = GradOptions  # the options dataclass the YAML runner builds for this command
-
-
-def compute(opts: GradOptions):
-    from gdcli.engine.calculus import GRAD_METHODS, gradient_at
-    from gdcli.expr import compile_expression, parse_vector
-
-    if opts.method not in GRAD_METHODS:
-        raise UsageError(f"--method must be one of {', '.join(GRAD_METHODS)}; got '{opts.method}'{common.suggest(opts.method, GRAD_METHODS)}")
-    expr = compile_expression(opts.expression, opts.vars)
-    x = expr.point(opts.at)
-    n = len(expr.variables)
-    direction = None if opts.direction is None else parse_vector(opts.direction, n, "--direction")
-    if direction is not None and not direction.any():
-        raise UsageError("--direction must not be the zero vector")
-    step = None if opts.step is None else parse_vector(opts.step, n, "--step")
-    return gradient_at(expr, x, method=opts.method, direction=direction, step=step)
-
-
-document = common.document  # the result dataclass as JSON
-
+from gdcli.commands.grad import GradOptions, compute, document
 
 def render(result, console) -> None:
     from gdcli.render.calculus import render_grad

@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from gdcli.cli import common
-
-
-@dataclass
-class HessianOptions:
-    expression: str
-    at: Any = None  # may be left out when the expression has no variables
-    vars: Any = None
-    step: Any = None
-    json: bool = False
-
-
-OPTIONS = HessianOptions  # the options dataclass the YAML runner builds for this command
-
-
-def compute(opts: HessianOptions):
-    from gdcli.engine.calculus import hessian_at
-    from gdcli.expr import compile_expression, parse_vector
-
-    expr = compile_expression(opts.expression, opts.vars)
-    x = expr.point(opts.at)
-    step = None if opts.step is None else parse_vector(opts.step, len(expr.variables), "--step")
-    return hessian_at(expr, x, step=step)
-
-
-document = common.document  # the result dataclass as JSON
-
+from gdcli.commands.hessian import HessianOptions, compute, document
 
 def render(result, console) -> None:
     from gdcli.render.calculus import render_hessian

@@ -48,7 +48,7 @@ def parse_checks(items, where: str = "") -> list[Check]:
             ops = [k for k in item if k in OPERATORS]
             unknown = [k for k in item if k not in CHECK_KEYS]
             if unknown:
-                from gdcli.cli.common import suggest
+                from gdcli.commands.common import suggest
 
                 hint = suggest(str(unknown[0]), CHECK_KEYS) or f" (use path with one of {', '.join(OPERATORS)})"
                 raise ValueError(f"expect[{i}]: unknown key '{unknown[0]}'{hint}")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from gdcli.cli.registry import command_module
+from gdcli.commands import command_module
 from gdcli.errors import GdcliError
 from gdcli.experiments.checks import CheckResult, evaluate
 from gdcli.experiments.schema import Experiment, load_experiment

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gdcli.cli.common import suggest
-from gdcli.cli.registry import COMMANDS, command_module
+from gdcli.commands.common import suggest
+from gdcli.commands import COMMANDS, command_module
 from gdcli.errors import ConfigError
 from gdcli.experiments.checks import Check, parse_checks
-from gdcli.experiments.yamlio import load_yaml
+from gdcli.commands.yamlio import load_yaml
 
 TOP_KEYS = {"name", "command", "description", "seed", "sweep", "expect"}
 

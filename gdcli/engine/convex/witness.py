@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from gdcli.engine.domain import Domain
+from gdcli.engine.convex.domain import Domain
 from gdcli.expr import Expression
 
 # The seeds' secant examples (§3.7.2): x³ with A = (−8, −512), B = (5, 125), α = 0.3, and x² with A = (−3, 9).

@@ -9,8 +9,9 @@ from typing import Callable
 
 import numpy as np
 
-from gdcli.engine.models import Problem, closed_form, evaluate, true_params
-from gdcli.engine.train import Tensors, TrainSpec, train, updates_per_epoch
+from gdcli.engine.learn.models import Problem, closed_form, evaluate, true_params
+from gdcli.engine.learn.spec import TrainSpec, updates_per_epoch
+from gdcli.engine.learn.train import Tensors, train
 from gdcli.errors import UsageError
 
 
@@ -108,7 +109,7 @@ def _plot_data(problem: Problem, data, theta: np.ndarray) -> dict | None:
 
 
 def _step_size(spec: TrainSpec) -> float | None:
-    from gdcli.engine.search import DEFAULT_STEP
+    from gdcli.engine.learn.search import DEFAULT_STEP
 
     if spec.optimizer not in DEFAULT_STEP:
         return None

@@ -7,9 +7,9 @@ from typing import Callable
 
 import numpy as np
 
-from gdcli.engine.kinks import Kink
-from gdcli.engine.numdiff import combine, effective_step, perturbed_points
-from gdcli.engine.stepsweep import Sweep
+from gdcli.engine.calculus.kinks import Kink
+from gdcli.engine.calculus.numdiff import combine, effective_step, perturbed_points
+from gdcli.engine.calculus.stepsweep import Sweep
 from gdcli.errors import UsageError
 
 DTYPES = {"float64": np.float64, "float32": np.float32}

@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from gdcli.engine.numdiff import approx_gradient
+from gdcli.engine.calculus.numdiff import approx_gradient
 
 SWEEP_METHODS = ("forward", "central")
 STEPS = tuple(10.0**-k for k in range(1, 16))  # h = 10^-1 ... 10^-15

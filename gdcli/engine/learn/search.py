@@ -6,7 +6,8 @@ from typing import Iterator
 
 import numpy as np
 
-SEARCHES = ("random-search", "random-local-search")
+from gdcli.engine.learn.spec import EpochRecord, updates_per_epoch
+
 DEFAULT_STEP = {"random-search": 1.0, "random-local-search": 0.1}  # 1.0: the scale of --init random's draws
 
 
@@ -19,8 +20,6 @@ def search(tensors, theta0: np.ndarray, spec) -> Iterator:
     the first candidate, so the reported loss never rises.
     """
     import torch
-
-    from gdcli.engine.train import EpochRecord, updates_per_epoch
 
     rng = np.random.default_rng(int(spec.seed))
     tries = updates_per_epoch(tensors.M, spec.batch_size)  # one try per update GD would make: the same budget

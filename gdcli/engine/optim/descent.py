@@ -8,7 +8,7 @@ from typing import Callable, Iterator, NamedTuple
 
 import numpy as np
 
-from gdcli.engine import optim
+from gdcli.engine.optim import transforms as optim
 
 LIMIT = 1e12  # |f| or ||x|| beyond this counts as divergence (SPEC: a result, not an error)
 STATUSES = ("converged", "threshold", "max-steps", "diverged", "interrupted")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from gdcli.engine.numdiff import approx_gradient
+from gdcli.engine.calculus.numdiff import approx_gradient
 from gdcli.errors import UsageError
 from gdcli.expr import Expression, format_sym
 

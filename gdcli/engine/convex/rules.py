@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from gdcli.engine.domain import integral_exponent
+from gdcli.engine.convex.domain import integral_exponent
 from gdcli.expr import format_sym
 from gdcli.expr.functions import relu, softplus
 

@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from gdcli.engine.numdiff import per_point
+from gdcli.engine.calculus.numdiff import per_point
 from gdcli.errors import UsageError
 
 REFERENCE_RE = re.compile(r"^\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):([A-Za-z_]\w*)\s*$")

@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from gdcli.engine.fractal import Maps
+from gdcli.engine.chaos.problem import Maps
 
 CHUNK = 1 << 21  # points binned per np.bincount: big enough to amortise its (nx+2)(ny+2) output, small in memory
 PILOT = 1 << 15  # points that fix the window when none is given

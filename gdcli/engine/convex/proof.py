@@ -9,10 +9,10 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from gdcli.engine.calculus import definiteness, exact_eigenvalues
-from gdcli.engine.dcp import curvature_by_rules
-from gdcli.engine.domain import Domain, Interval, make_domain
-from gdcli.engine.witness import HessianWitness, JensenWitness, find_jensen, jensen_trials, verify_hessian
+from gdcli.engine.calculus.derivatives import definiteness, exact_eigenvalues
+from gdcli.engine.convex.rules import curvature_by_rules
+from gdcli.engine.convex.domain import Domain, Interval, make_domain
+from gdcli.engine.convex.witness import HessianWitness, JensenWitness, find_jensen, jensen_trials, verify_hessian
 from gdcli.expr import Expression, format_sym
 from gdcli.expr.functions import NONSMOOTH
 

@@ -9,10 +9,10 @@ from typing import Callable, Sequence
 import numpy as np
 import sympy as sp
 
-from gdcli.engine.calculus import require_finite
-from gdcli.engine.descent import LIMIT, Run, Settings, Step, build_optimizer, iterate, summarize
+from gdcli.engine.calculus.derivatives import require_finite
+from gdcli.engine.optim.descent import LIMIT, Run, Settings, Step, build_optimizer, iterate, summarize
 from gdcli.errors import UsageError
-from gdcli.engine.regime import Curvature, curvature, gd_regime, oscillation
+from gdcli.engine.optim.regime import Curvature, curvature, gd_regime, oscillation
 from gdcli.expr import Expression
 
 

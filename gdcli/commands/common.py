@@ -1,0 +1,66 @@
+"""What every command module shares: option values checked against its dataclass, built from defaults, YAML and flags."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from gdcli.errors import ConfigError, UsageError
+
+
+# Keys an experiment file may carry besides a command's options.
+EXPERIMENT_KEYS = {"name", "command", "expect", "sweep", "description", "seed"}
+
+
+def suggest(word: str, choices) -> str:
+    import difflib  # only on the error path; start-up matters (benchmarks/startup.py)
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def options_from_mapping(cls, mapping: dict, *, where: str = "", marks: dict | None = None, ignore=()) -> dict:
+    """Check a YAML mapping's keys against an options dataclass; return the known values by field name."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in mapping.items():
+        field = str(key).replace("-", "_")
+        if field in ignore:
+            continue
+        if field not in names:
+            line, col = (marks or {}).get(key, (0, 0))
+            pos = f"{where}:{line}:{col}: " if line else (f"{where}: " if where else "")
+            raise ConfigError(f"{pos}unknown key '{key}'{suggest(field, names)}")
+        values[field] = value
+    return values
+
+
+def build_options(cls, config: Path | None, given: dict, command: str | None = None):
+    """One options dataclass from three sources in order: its defaults, a YAML file, then the flags given."""
+    values: dict[str, Any] = {}
+    if config is not None:
+        from gdcli.commands.yamlio import load_yaml
+
+        data = load_yaml(config)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{config}: expected a mapping of option names to values")
+        if command and data.get("command", command) != command:
+            raise ConfigError(f"{config}: this file is for '{data['command']}', not '{command}'")
+        values.update(options_from_mapping(cls, data, where=str(config), marks=getattr(data, "marks", None),
+                                           ignore=EXPERIMENT_KEYS - {f.name for f in dataclasses.fields(cls)}))
+    names = {f.name for f in dataclasses.fields(cls)}
+    values.update({k: v for k, v in given.items() if k in names and v is not None})
+    missing = [f.name for f in dataclasses.fields(cls)
+               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in values]
+    if missing:
+        names = [("the expression" if m == "expression" else "--" + m.replace("_", "-")) for m in missing]
+        raise UsageError(f"missing {' and '.join(names)} (give it on the command line or in --config FILE.yaml)")
+    return cls(**values)
+
+
+def document(result) -> dict:
+    """A result dataclass as its JSON document (the `--json` output and the YAML runner's result.json)."""
+    from gdcli.render.output import jsonable
+
+    return jsonable(result)

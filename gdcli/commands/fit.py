@@ -1,0 +1,133 @@
+"""`gdcli fit`: fit a model to data by GD, mini-batches or SGD, and compare with the closed form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+
+from gdcli.commands import common
+
+
+@dataclass
+
+
+class FitOptions:
+    data: Any = None
+    generate: Optional[str] = None
+    noise: float = 0.0
+    n: int = 100
+    x_dist: str = "normal:0,10"
+    classes: Optional[int] = None
+    x: Any = None
+    y: Optional[str] = None
+    model: str = "linear"
+    params: Any = None
+    loss: Optional[str] = None
+    reg: float = 0.0
+    gradient: str = "manual"
+    optimizer: str = "gd"
+    lr: float = 0.01
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    step_size: Optional[float] = None
+    batch_size: Any = None
+    epochs: int = 100
+    init: Any = None
+    seed: int = 0
+    plot: Any = None
+    save_params: Any = None
+    json: bool = False
+
+
+OPTIONS = FitOptions  # the options dataclass the YAML runner builds for this command
+
+
+def batch_sizes(value) -> list[int | None]:
+    """`--batch-size 32`, `full`, or a sweep `1,10,100,full` (None means every row)."""
+    from gdcli.errors import UsageError
+
+    if value is None:
+        return [None]
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    sizes = []
+    for item in items:
+        text = str(item).strip().lower()
+        if text in ("full", "all"):
+            sizes.append(None)
+            continue
+        try:
+            m = int(text)
+        except ValueError:
+            raise UsageError(f"--batch-size: expected a whole number or 'full'; got {item!r}") from None
+        if m < 1:
+            raise UsageError("--batch-size must be at least 1")
+        sizes.append(m)
+    if not sizes:
+        raise UsageError("--batch-size: empty")
+    return sizes
+
+
+def compute(opts: FitOptions, show_progress: bool = True):
+    from gdcli.engine.learn.data import generate_data, load_data, select
+    from gdcli.engine.learn.pipeline import fit
+    from gdcli.engine.learn.models import build_problem
+    from gdcli.engine.learn.spec import TrainSpec, check_spec
+    from gdcli.errors import UsageError
+    from gdcli.render.progress import progress
+
+    if (opts.data is None) == (opts.generate is None):
+        raise UsageError("give exactly one of --data FILE or --generate EXPR")
+    if opts.epochs < 0:
+        raise UsageError("--epochs must be >= 0")
+    sizes = batch_sizes(opts.batch_size)
+    spec = TrainSpec(optimizer=opts.optimizer, lr=float(opts.lr), epochs=int(opts.epochs), batch_size=sizes[0],
+                     gradient=opts.gradient, seed=int(opts.seed), momentum=float(opts.momentum),
+                     beta1=float(opts.beta1), beta2=float(opts.beta2), eps=float(opts.eps),
+                     step_size=None if opts.step_size is None else float(opts.step_size))
+    check_spec(spec)  # refuse bad options before reading a large file
+    if opts.classes is not None and opts.generate is None:
+        raise UsageError("--classes makes class labels for --generate; a data file brings its own")
+    if opts.data is not None:
+        data = load_data(opts.data)
+    else:
+        data = generate_data(opts.generate, int(opts.n), float(opts.noise), opts.x_dist, int(opts.seed),
+                             classes=None if opts.classes is None else int(opts.classes))
+    features, target = select(data, opts.x, opts.y)
+    problem = build_problem(opts.model, data, features, target, opts.loss, float(opts.reg), opts.params)
+    total = (spec.epochs + 1) * len(sizes)
+    with progress("fit: epochs", total, enabled=show_progress) as bar:
+        result = fit(problem, data, spec, init=opts.init, batch_sizes=sizes if len(sizes) > 1 else None,
+                     tick=lambda: bar.update(1))
+    # Written even after Ctrl-C: the parameters reached so far are the point of keeping going.
+    if opts.save_params is not None:
+        save_params(result, opts.save_params)
+    if opts.plot is not None:
+        from gdcli.render.fit import plot_data_fit, plot_loss
+
+        path = Path(opts.plot)
+        plot_loss(result, path)
+        plot_data_fit(result, path.with_name(path.stem + "_data" + (path.suffix or ".png")))
+    return result
+
+
+def save_params(result, path) -> Path:
+    import json
+
+    from gdcli.render.output import jsonable, write_atomic
+
+    doc = {"model": result.model, "params": result.params, "loss": result.loss, "status": result.status}
+    return write_atomic(path, json.dumps(jsonable(doc), indent=2) + "\n")
+
+
+document = common.document  # the result dataclass as JSON
+
+
+def artifacts(result, opts: FitOptions, out_dir) -> list[Path]:
+    """The history CSV, the loss curve and (one feature) the data with the fitted curve, under out_dir."""
+    from gdcli.render.fit import write_artifacts
+
+    return write_artifacts(result, Path(out_dir))

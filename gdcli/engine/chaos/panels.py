@@ -1,0 +1,78 @@
+"""The SGD fractal: one chaos game per learning rate over the problem's affine maps, with each panel's status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gdcli.engine.chaos.game import run_chaos
+from gdcli.engine.chaos.problem import Line, Problem, auto_burn_in, auto_chains, diverging_step, sgd_maps
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One learning rate: its status, the iterates' density, window, bounding box and speed."""
+
+    lr: float
+    status: str  # ok, diverged, interrupted or skipped (an earlier panel was interrupted)
+    points: int
+    inside: int
+    window: object
+    bbox: object
+    burn_in: int
+    chains: int
+    seconds: float
+    points_per_second: float
+    expanding: tuple[dict, ...]
+    diverged_at: int | None
+    _density: object = None  # the Density (its counts are for images, not JSON)
+
+
+@dataclass(frozen=True)
+class FractalResult:
+    """The SGD fractal of a two-weight least-squares problem for one or more learning rates."""
+
+    minimum: tuple[float, float]
+    minimum_exact: tuple[str, str]
+    lines: tuple[Line, ...]
+    lr: tuple[float, ...]
+    points: int
+    batch_size: int
+    seed: int
+    resolution: int
+    window: tuple
+    panels: tuple[Panel, ...]
+    points_per_second: float
+    interrupted: bool
+    image: str | None = None
+
+
+def fractal(prob: Problem, lrs, points: int, *, burn_in: int | None = None, batch_size: int = 1, seed: int = 0,
+            resolution: int = 1000, window=None, chains: int | None = None, on_progress=None) -> FractalResult:
+    """Run SGD (one chaos game per learning rate) and histogram its iterates; expanding steps stop before running.
+
+    on_progress(panel_index, points_done) is called now and then.
+    """
+    panels, interrupted = [], False
+    maps_all = [sgd_maps(prob, lr, batch_size) for lr in lrs]  # every lr checked before any work starts
+    for k, maps in enumerate(maps_all):
+        if interrupted:
+            panels.append(Panel(maps.lr, "skipped", 0, 0, window, None, 0, 0, 0.0, 0.0, maps.expanding, None))
+            continue
+        if maps.expanding:
+            # |eigenvalue| > 1 along some x_i: that sample's steps overshoot more than they correct
+            at = diverging_step(maps, prob.minimum, seed)
+            panels.append(Panel(maps.lr, "diverged", 0, 0, window, None, 0, 0, 0.0, 0.0, maps.expanding, at))
+            continue
+        b = auto_burn_in(maps) if burn_in is None else int(burn_in)
+        c = chains or auto_chains(points, b)
+        d = run_chaos(maps, prob.minimum, points, burn_in=b, chains=c, resolution=resolution, window=window, seed=seed + k,
+                      on_progress=(lambda n, k=k: on_progress(k, n)) if on_progress else None)
+        status = "diverged" if d.nonfinite else ("interrupted" if d.interrupted else "ok")
+        interrupted = interrupted or d.interrupted
+        panels.append(Panel(maps.lr, status, d.points, d.inside, d.window, d.bbox, d.burn_in, d.chains, d.seconds,
+                            d.points / d.seconds if d.seconds > 0 else 0.0, maps.expanding, None, d))
+    total = sum(p.points for p in panels)
+    secs = sum(p.seconds for p in panels)
+    return FractalResult(prob.minimum, prob.minimum_exact, prob.lines, tuple(float(lr) for lr in lrs), int(points),
+                         batch_size, seed, resolution, tuple(p.window for p in panels), tuple(panels),
+                         total / secs if secs > 0 else 0.0, interrupted)
