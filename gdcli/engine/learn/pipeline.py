@@ -9,9 +9,11 @@ from typing import Callable
 
 import numpy as np
 
-from gdcli.engine.learn.models import Problem, closed_form, evaluate, true_params
+from gdcli.engine.learn import metrics
+from gdcli.engine.learn.models import Problem, closed_form, true_params
+from gdcli.engine.learn.networks import Network
 from gdcli.engine.learn.spec import TrainSpec, updates_per_epoch
-from gdcli.engine.learn.train import Tensors, train
+from gdcli.engine.learn.train import train
 from gdcli.errors import UsageError
 
 
@@ -26,6 +28,7 @@ class SweepRow:
     seconds: float
     status: str
     params: dict[str, float]
+    history: list[dict] = field(default_factory=list)  # loss and seconds per epoch: Fig. 2.11's curves
 
 
 @dataclass(frozen=True)
@@ -56,14 +59,20 @@ class FitResult:
     classification: dict | None = None
     sweep: list[SweepRow] | None = None
     step_size: float | None = None  # random-search and random-local-search only
+    metrics: dict | None = None  # train/test loss and accuracy at the end, and the confusion matrix
+    network: dict | None = None  # dense models: layer sizes, activation, initialisation
+    test_rows: int | None = None
     _plot: dict | None = field(default=None, repr=False)
 
 
-def initial_params(problem: Problem, init, seed: int) -> np.ndarray:
-    """`zeros`, `random` (standard normal, seeded, as torch.randn in the listings) or a point `w=1.5,b=1`."""
+def initial_params(problem: Problem | Network, init, seed: int) -> np.ndarray:
+    """`zeros`, `random` (standard normal, seeded, as torch.randn in the listings; He or Xavier for an MLP) or
+    a point `w=1.5,b=1`."""
     from gdcli.expr import parse_point
 
     p = len(problem.params)
+    if (init is None or init == "random") and isinstance(problem, Network):
+        return problem.initial(seed)
     if init is None or init == "random":
         return np.random.default_rng(seed).standard_normal(p)
     if init == "zeros":
@@ -71,13 +80,11 @@ def initial_params(problem: Problem, init, seed: int) -> np.ndarray:
     return parse_point(init, problem.params, "--init")
 
 
-def _classification(problem: Problem, data, theta: np.ndarray, epochs: int) -> dict | None:
+def _classification(problem: Problem | Network, data, theta: np.ndarray, epochs: int) -> dict | None:
     if problem.classes is None:
         return None
-    cols = [data.column(f) for f in problem.features]
-    scores = np.column_stack(evaluate(problem, problem.outputs, cols, theta))
     y = data.column(problem.target)
-    errors = int(np.sum(problem.predict_class(scores) != y))
+    errors = int(np.sum(metrics.predictions(problem, data, theta) != y))
     if errors == 0:
         message = "zero training errors: every row is on the right side (the data is separated)"
     elif problem.loss == "perceptron":  # the perceptron stops making updates once it separates separable data
@@ -90,15 +97,18 @@ def _classification(problem: Problem, data, theta: np.ndarray, epochs: int) -> d
             "message": message}
 
 
-def _plot_data(problem: Problem, data, theta: np.ndarray) -> dict | None:
-    if len(problem.features) != 1 or len(problem.outputs) != 1:
+def _plot_data(problem: Problem | Network, data, theta: np.ndarray) -> dict | None:
+    if len(problem.features) == 2 and problem.classes is not None:
+        return metrics.regions(problem, data, theta)
+    outputs = problem.outputs if isinstance(problem.outputs, int) else len(problem.outputs)
+    if len(problem.features) != 1 or outputs != 1:
         return None
     x, y = data.column(problem.features[0]), data.column(problem.target)
     if x.size > 5000:  # a scatter of 5000 points shows the cloud; more only slows the PNG down
         keep = np.random.default_rng(0).choice(x.size, 5000, replace=False)
         x, y = x[keep], y[keep]
     grid = np.linspace(float(x.min()), float(x.max()), 400)
-    curve = evaluate(problem, problem.outputs, [grid], theta)[0]
+    curve = metrics.scores(problem, metrics.grid_data(problem, [grid]), theta)[:, 0]
     truth = None
     if data.generator is not None:
         from gdcli.expr import compile_expression
@@ -116,7 +126,7 @@ def _step_size(spec: TrainSpec) -> float | None:
     return spec.step_size if spec.step_size is not None else DEFAULT_STEP[spec.optimizer]
 
 
-def require_finite_start(tensors: Tensors, theta0: np.ndarray, names) -> None:
+def require_finite_start(tensors, theta0: np.ndarray, names) -> None:
     """A start where the loss is not finite is bad input, not a divergence: say so rather than train on NaN."""
     torch = tensors.torch
     with torch.no_grad():
@@ -128,13 +138,15 @@ def require_finite_start(tensors: Tensors, theta0: np.ndarray, names) -> None:
                          "choose another --init or rescale the data")
 
 
-def run_one(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None = None):
-    """Train once; Ctrl-C ends the run early and keeps the parameters of the last finished epoch."""
-    records, status = [], "done"
+def run_one(tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None = None):
+    """Train once; Ctrl-C ends the run early and keeps the parameters of the last finished epoch.
+    Returns the records, the status, the seconds in all and the seconds at the end of each epoch."""
+    records, times, status = [], [], "done"
     start = time.perf_counter()
     try:
         for rec in train(tensors, theta0, spec):
             records.append(rec)
+            times.append(time.perf_counter() - start)
             if tick is not None:
                 tick()
             # A millionfold rise over the start is divergence for any loss here; stop before it overflows.
@@ -144,32 +156,35 @@ def run_one(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callabl
     except KeyboardInterrupt:
         status = "interrupted"
     seconds = time.perf_counter() - start
-    return records, status, seconds
+    return records, status, seconds, times
 
 
-def fit(problem: Problem, data, spec: TrainSpec, init=None, batch_sizes: list | None = None,
-        tick: Callable | None = None) -> FitResult:
-    """Train `problem` on `data`; with several `batch_sizes` train once per size (a Fig. 2.11 study)."""
+def fit(problem: Problem | Network, data, spec: TrainSpec, init=None, batch_sizes: list | None = None,
+        tick: Callable | None = None, test=None) -> FitResult:
+    """Train `problem` on `data`; with several `batch_sizes` train once per size (a Fig. 2.11 study).
+    With `test` (held-out rows), every epoch also records the test loss and accuracy."""
     sizes = batch_sizes or [spec.batch_size]
     theta0 = initial_params(problem, init, spec.seed)
-    tensors = Tensors(problem, data)
+    tensors = metrics.make_tensors(problem, data)
+    test_tensors = None if test is None else metrics.make_tensors(problem, test)
     require_finite_start(tensors, theta0, problem.params)
     runs = []
     for m in sizes:
         if m is not None and m >= data.rows:
             m = None
         run_spec = replace(spec, batch_size=m)
-        records, status, seconds = run_one(tensors, theta0, run_spec, tick)
-        runs.append((run_spec, records, status, seconds))
+        records, status, seconds, times = run_one(tensors, theta0, run_spec, tick)
+        runs.append((run_spec, records, status, seconds, times))
         if status == "interrupted":
             break
-    spec, records, status, seconds = runs[0]
+    spec, records, status, seconds, times = runs[0]
     if not records:
         raise UsageError("interrupted before the first epoch")
     last = records[-1]
     names = problem.params
     params = dict(zip(names, last.params.tolist()))
-    cf = closed_form(problem, data)
+    dense = isinstance(problem, Network)
+    cf = None if dense else closed_form(problem, data)
     cf_doc = None
     if cf is not None:
         exact = np.array([cf.params[n] for n in names])
@@ -179,18 +194,22 @@ def fit(problem: Problem, data, spec: TrainSpec, init=None, batch_sizes: list | 
     sweep = None
     if len(sizes) > 1:
         sweep = [SweepRow(s.batch_size, updates_per_epoch(data.rows, s.batch_size), r[-1].loss if r else float("nan"),
-                          sec, st, dict(zip(names, r[-1].params.tolist())) if r else {})
-                 for s, r, st, sec in runs]
-    truth, misfit = true_params(problem, data)
+                          sec, st, dict(zip(names, r[-1].params.tolist())) if r else {},
+                          metrics.history(problem, r, ts, data, test, test_tensors))
+                 for s, r, st, sec, ts in runs]
+    truth, misfit = (None, None) if dense else true_params(problem, data)
+    hist = sweep[0].history if sweep else metrics.history(problem, records, times, data, test, test_tensors)
     return FitResult(
         source=data.source, model=problem.model, loss_function=problem.loss, features=problem.features,
         target=problem.target, rows=data.rows, gradient=spec.gradient, optimizer=spec.optimizer, lr=spec.lr,
         batch_size=spec.batch_size, epochs=last.epoch, seed=spec.seed, status=status, params=params,
         initial_params=dict(zip(names, np.asarray(theta0, dtype=float).tolist())), loss=last.loss,
-        history=[{"epoch": r.epoch, "loss": r.loss} for r in records],
+        history=hist,
         updates_per_epoch=updates_per_epoch(data.rows, spec.batch_size), seconds=seconds, closed_form=cf_doc,
         true_params=truth, model_misfit=misfit, generator=data.generator,
         classification=_classification(problem, data, last.params, last.epoch), sweep=sweep,
         step_size=_step_size(spec),
+        metrics=metrics.summary(problem, hist, data, test, last.params),
+        network=metrics.describe(problem) if dense else None, test_rows=None if test is None else test.rows,
         _plot=_plot_data(problem, data, last.params),
     )

@@ -144,7 +144,7 @@ def train(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec) -> Iterator[Epo
     theta = torch.tensor(np.asarray(theta0, dtype=float), dtype=torch.float64)
 
     if spec.gradient == "module":
-        model = _ExpressionModule(tensors, theta)
+        model = tensors.module(theta) if hasattr(tensors, "module") else _ExpressionModule(tensors, theta)
         opt = _torch_optimizer(spec, model.parameters())
 
         def step(idx):
@@ -155,7 +155,7 @@ def train(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec) -> Iterator[Epo
             return L.detach()
 
         def current():
-            return model.theta.detach()
+            return model.flat()
     else:
         hessian = None
         if spec.optimizer == "newton":
@@ -228,5 +228,8 @@ class _ExpressionModule:
 
             def forward(self, idx):
                 return tensors.loss(self.theta, idx)
+
+            def flat(self):
+                return self.theta.detach()
 
         return ExpressionModel()

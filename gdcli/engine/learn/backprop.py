@@ -1,0 +1,169 @@
+"""A dense network's loss and gradient on torch float64 tensors, at three levels: backpropagation written out
+(the matrix chain rule of gdcli/engine/learn/networks.py), torch autograd, and an nn.Module with torch.optim.
+
+`NetTensors` has the interface `train()` uses for the symbolic models (`M`, `loss`, `manual_loss_and_grad`)
+plus `module(theta)`, the torch.nn model that `--gradient module` trains.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def row_loss(torch, loss: str, S, T):
+    """l(S_i, T_i) for every row: S the scores (m, K), T the encoded targets (m, K) or (m, 1)."""
+    F = torch.nn.functional
+    if loss == "mse":
+        return ((S - T) ** 2).sum(1)
+    if loss == "mae":
+        return (S - T).abs().sum(1)
+    if loss == "logistic":
+        return F.softplus(-T * S).sum(1)
+    if loss == "hinge":
+        return torch.relu(1 - T * S).sum(1)
+    if loss == "perceptron":
+        return torch.relu(-T * S).sum(1)
+    if loss == "cross-entropy":
+        if S.shape[1] == 1:  # binary, T in {0, 1}: −[t log σ(s) + (1−t) log(1−σ(s))]
+            return (F.softplus(S) - T * S).sum(1)
+        return torch.logsumexp(S, 1) - (S * T).sum(1)
+    # multiclass-hinge (seed 002): Σ_{c≠y} max(0, s_c − s_y + 1)
+    s_y = (S * T).sum(1, keepdim=True)
+    return (torch.relu(S - s_y + 1) * (1 - T)).sum(1)
+
+
+def row_loss_grad(torch, loss: str, S, T):
+    """∂l/∂S (m, K), written out; at a kink the subgradient torch's relu and abs take (0 on the kink)."""
+    if loss == "mse":
+        return 2 * (S - T)
+    if loss == "mae":
+        return torch.sign(S - T)
+    if loss == "logistic":
+        return -T * torch.sigmoid(-T * S)
+    if loss == "hinge":
+        return -T * (1 - T * S > 0)
+    if loss == "perceptron":
+        return -T * (-T * S > 0)
+    if loss == "cross-entropy":
+        return (torch.sigmoid(S) if S.shape[1] == 1 else torch.softmax(S, 1)) - T
+    active = (S - (S * T).sum(1, keepdim=True) + 1 > 0) * (1 - T)  # the classes inside the margin
+    return active - T * active.sum(1, keepdim=True)
+
+
+def activate(torch, name: str, Z):
+    return torch.relu(Z) if name == "relu" else torch.tanh(Z) if name == "tanh" else torch.sigmoid(Z)
+
+
+def activate_grad(name: str, Z, A):
+    """σ'(Z) from Z and A = σ(Z): relu (Z > 0), tanh 1 − A², sigmoid A(1 − A)."""
+    if name == "relu":
+        return Z > 0
+    return 1 - A * A if name == "tanh" else A * (1 - A)
+
+
+class NetTensors:
+    """The data of one split as tensors, and the network's batch loss and gradient at θ."""
+
+    def __init__(self, net, data):
+        import torch
+
+        self.torch = torch
+        self.problem = net
+        self.M = data.rows
+        X = np.column_stack([data.column(f) for f in net.features])
+        self.X = torch.from_numpy(np.ascontiguousarray(X, dtype=float))
+        self.T = torch.from_numpy(np.ascontiguousarray(net.encode_targets(data.column(net.target))))
+        self.layers = net.slices()
+
+    def _take(self, idx):
+        return (self.X, self.T) if idx is None else (self.X[idx], self.T[idx])
+
+    def unpack(self, theta):
+        """Views of θ as [(W_1, b_1), …]: no copies, so autograd reaches θ through them."""
+        return [(theta[w].view(shape), theta[b]) for w, shape, b in self.layers]
+
+    def _penalty(self, Ws):
+        return self.problem.reg * sum((W * W).sum() for W in Ws)
+
+    def scores(self, theta, X):
+        A = X
+        layers = self.unpack(theta)
+        for k, (W, b) in enumerate(layers):
+            A = self.torch.addmm(b, A, W.T)
+            if k < len(layers) - 1:
+                A = activate(self.torch, self.problem.activation, A)
+        return A
+
+    def loss(self, theta, idx=None):
+        """(1/m) Σ_i l(S_i, T_i) + reg·Σ‖W‖²: autograd differentiates this."""
+        X, T = self._take(idx)
+        L = row_loss(self.torch, self.problem.loss, self.scores(theta, X), T).mean()
+        return L + self._penalty([W for W, _ in self.unpack(theta)]) if self.problem.reg else L
+
+    def manual_loss_and_grad(self, theta, idx=None):
+        """Backpropagation: the forward pass keeps every Z_l and A_l, the backward pass is the chain rule."""
+        torch = self.torch
+        X, T = self._take(idx)
+        m = X.shape[0]
+        layers = self.unpack(theta)
+        act = self.problem.activation
+        As, Zs = [X], []
+        for k, (W, b) in enumerate(layers):
+            Z = torch.addmm(b, As[-1], W.T)  # Z_l = A_{l−1} W_lᵀ + b_l
+            Zs.append(Z)
+            if k < len(layers) - 1:
+                As.append(activate(torch, act, Z))  # A_l = σ(Z_l)
+        S = Zs[-1]
+        L = row_loss(torch, self.problem.loss, S, T).mean()
+        G = row_loss_grad(torch, self.problem.loss, S, T) / m  # G_L = ∂L/∂S
+        grads = []
+        for k in range(len(layers) - 1, -1, -1):
+            W, _ = layers[k]
+            gW = G.T @ As[k]  # ∂L/∂W_l = G_lᵀ A_{l−1}
+            if self.problem.reg:
+                gW = gW + 2 * self.problem.reg * W
+            grads.append((gW, G.sum(0)))  # ∂L/∂b_l = Σ_i G_l[i]
+            if k:
+                G = (G @ W) * activate_grad(act, Zs[k - 1], As[k])  # G_{l−1} = (G_l W_l) ⊙ σ'(Z_{l−1})
+        if self.problem.reg:
+            L = L + self._penalty([W for W, _ in layers])
+        return L, torch.cat([t.reshape(-1) for gW, gb in reversed(grads) for t in (gW, gb)])
+
+    def module(self, theta):
+        """Listing 3.5 for networks: nn.Linear layers (weights copied from θ) in an nn.Sequential."""
+        torch = self.torch
+        net = self.problem
+        mods = []
+        for k, (W, b) in enumerate(self.unpack(torch.as_tensor(theta, dtype=torch.float64))):
+            lin = torch.nn.Linear(W.shape[1], W.shape[0], dtype=torch.float64)
+            with torch.no_grad():
+                lin.weight.copy_(W)
+                lin.bias.copy_(b)
+            mods.append(lin)
+            if k < len(self.layers) - 1:
+                mods.append({"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}[net.activation]())
+        return _NetModule(torch.nn.Sequential(*mods), self)
+
+
+class _NetModule:
+    """Built lazily as a torch.nn.Module subclass so that importing this file does not import torch."""
+
+    def __new__(cls, seq, tensors):
+        import torch
+
+        class NetModel(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.seq = seq
+
+            def forward(self, idx):
+                X, T = tensors._take(idx)
+                L = row_loss(torch, tensors.problem.loss, self.seq(X), T).mean()
+                if tensors.problem.reg:
+                    L = L + tensors._penalty([m.weight for m in self.seq if isinstance(m, torch.nn.Linear)])
+                return L
+
+            def flat(self):
+                return torch.cat([p.detach().reshape(-1) for p in self.seq.parameters()])
+
+        return NetModel()

@@ -1,0 +1,114 @@
+"""What a trained model is worth: scores, accuracy, confusion matrices and the per-epoch train/test record."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdcli.engine.learn.networks import Network
+
+
+def make_tensors(problem, data):
+    """The torch side of training for either kind of model: a dense network, or a symbolic model."""
+    if isinstance(problem, Network):
+        from gdcli.engine.learn.backprop import NetTensors
+
+        return NetTensors(problem, data)
+    from gdcli.engine.learn.train import Tensors
+
+    return Tensors(problem, data)
+
+
+def scores(problem, data, theta: np.ndarray) -> np.ndarray:
+    """The model's outputs (M, K) at θ, in NumPy."""
+    if isinstance(problem, Network):
+        return problem.scores(np.column_stack([data.column(f) for f in problem.features]), np.asarray(theta, float))
+    from gdcli.engine.learn.models import evaluate
+
+    return np.column_stack(evaluate(problem, problem.outputs, [data.column(f) for f in problem.features], theta))
+
+
+def predictions(problem, data, theta) -> np.ndarray:
+    return problem.predict_class(scores(problem, data, theta))
+
+
+def accuracy(problem, data, theta) -> float | None:
+    if problem.classes is None:
+        return None
+    return float(np.mean(predictions(problem, data, theta) == data.column(problem.target)))
+
+
+def confusion(problem, data, theta) -> dict:
+    """Counts of (true class, predicted class): rows are the true labels, columns the predictions."""
+    classes = np.asarray(problem.classes)
+    true = np.searchsorted(classes, data.column(problem.target))
+    pred = np.searchsorted(classes, predictions(problem, data, theta))
+    k = len(classes)
+    matrix = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
+    return {"classes": [float(c) for c in classes], "matrix": matrix.tolist()}
+
+
+def test_loss(test_tensors, theta) -> float:
+    torch = test_tensors.torch
+    with torch.no_grad():
+        return float(test_tensors.loss(torch.from_numpy(np.asarray(theta, dtype=float))))
+
+
+def history(problem, records, times, train, test=None, test_tensors=None) -> list[dict]:
+    """One row per epoch: the training loss, wall-clock seconds since the start, the training accuracy and,
+    with a hold-out, the test loss and accuracy, all at the parameters of the end of that epoch."""
+    rows = []
+    for rec, t in zip(records, times):
+        row = {"epoch": rec.epoch, "loss": rec.loss, "seconds": t}
+        if problem.classes is not None:
+            row["train_accuracy"] = accuracy(problem, train, rec.params)
+        if test is not None:
+            row["test_loss"] = test_loss(test_tensors, rec.params)
+            if problem.classes is not None:
+                row["test_accuracy"] = accuracy(problem, test, rec.params)
+        rows.append(row)
+    return rows
+
+
+def summary(problem, hist: list[dict], train, test, theta) -> dict:
+    """The `metrics` block: the last epoch's train/test loss and accuracy, and the confusion matrix (on the test
+    rows when there are any)."""
+    last = hist[-1]
+    doc = {"train_loss": last["loss"], "test_loss": last.get("test_loss"),
+           "train_accuracy": last.get("train_accuracy"), "test_accuracy": last.get("test_accuracy")}
+    if problem.classes is not None:
+        doc["confusion"] = {"on": "test" if test is not None else "train",
+                            **confusion(problem, test if test is not None else train, theta)}
+    return doc
+
+
+def describe(net: Network) -> dict:
+    hidden = len(net.sizes) > 2
+    return {"sizes": list(net.sizes), "activation": net.activation if hidden else None, "init": net.init_text,
+            "parameters": len(net.params)}
+
+
+def grid_data(problem, columns: list[np.ndarray]):
+    """A data set of the model's feature columns (the target zero), to evaluate the model on a grid."""
+    from gdcli.engine.learn.data import Dataset
+
+    values = np.column_stack([*columns, np.zeros_like(columns[0])])
+    return Dataset((*problem.features, problem.target), values, "grid")
+
+
+def regions(problem, data, theta, n: int = 200) -> dict:
+    """For two features: the predicted class over an n × n grid around the data, and the data itself."""
+    x1, x2, y = data.column(problem.features[0]), data.column(problem.features[1]), data.column(problem.target)
+    if x1.size > 5000:
+        keep = np.random.default_rng(0).choice(x1.size, 5000, replace=False)
+        x1, x2, y = x1[keep], x2[keep], y[keep]
+
+    def axis(v):
+        lo, hi = float(v.min()), float(v.max())
+        pad = 0.05 * (hi - lo) or 1.0
+        return np.linspace(lo - pad, hi + pad, n)
+
+    g1, g2 = np.meshgrid(axis(x1), axis(x2))
+    pred = predictions(problem, grid_data(problem, [g1.ravel(), g2.ravel()]), theta)
+    index = np.searchsorted(np.asarray(problem.classes), pred).reshape(g1.shape)
+    return {"kind": "regions", "x1": x1, "x2": x2, "y": y, "g1": g1, "g2": g2, "index": index,
+            "classes": list(problem.classes)}
