@@ -22,7 +22,8 @@ def test_json_contract_and_five_point_workout(cli_json, five):
                    "--lr", "0.01", "--epochs", "3000")
     for key in ("params", "loss", "history", "updates_per_epoch", "closed_form"):
         assert key in doc
-    assert doc["history"][0] == {"epoch": 0, "loss": 13.75}
+    first = doc["history"][0]
+    assert (first["epoch"], first["loss"]) == (0, 13.75) and first["seconds"] >= 0  # seconds: wall clock so far
     assert doc["params"] == pytest.approx({"w": 2.0, "b": 1.0}, abs=1e-6)
     assert doc["closed_form"]["params"] == pytest.approx({"w": 2.0, "b": 1.0}, abs=1e-12)
     assert doc["closed_form"]["loss"] == pytest.approx(0, abs=1e-20)
@@ -125,7 +126,7 @@ def test_files_save_params_plots_and_artifacts(cli, five, tmp_path):
     paths = fit_cli.artifacts(result, opts, tmp_path / "art")
     assert sorted(p.name for p in paths) == ["fit_data.png", "fit_history.csv", "fit_loss.png"]
     lines = (tmp_path / "art" / "fit_history.csv").read_text().splitlines()
-    assert lines[0] == "epoch,loss" and len(lines) == 7
+    assert lines[0] == "epoch,loss,seconds" and len(lines) == 7
 
 
 def test_config_yaml_and_flag_override(cli_json, five, tmp_path):

@@ -17,7 +17,8 @@ def render(result, console) -> None:
 
 
 def fit(
-    data: Annotated[Optional[Path], typer.Option(help="CSV with a header row, .npy (columns x1.., y) or .npz.", show_default=False)] = None,
+    data: Annotated[Optional[Path], typer.Option(help="CSV with a header row, .npy (columns x1.., y), .npz, the built-in 'digits' (UCI optical digits, 1797 8×8 images, CC BY 4.0), or an IDX image file (MNIST's format, .gz or not) with --labels.", show_default=False)] = None,
+    labels: Annotated[Optional[Path], typer.Option(help="The IDX label file that goes with --data IMAGES, e.g. train-labels-idx1-ubyte.gz.", show_default=False)] = None,
     generate: Annotated[Optional[str], typer.Option(help="Make data: y = EXPR(x) + noise, e.g. \"1.5*x + 2.73\".", show_default=False)] = None,
     noise: Annotated[Optional[float], typer.Option(help="Standard deviation of the Gaussian noise added by --generate (default 0).", show_default=False)] = None,
     n: Annotated[Optional[int], typer.Option("--n", help="Rows to generate (default 100).", show_default=False)] = None,
@@ -25,7 +26,11 @@ def fit(
     classes: Annotated[Optional[int], typer.Option(help="With --generate: labels 0..K-1, the K equal-count bins of EXPR(x) + noise (x1 - x2: separable; x1*x2 on uniform:-1,1: XOR-like).", show_default=False)] = None,
     x: Annotated[Optional[str], typer.Option("--x", help="Feature columns, e.g. x1,x2 (default: every column but the target).", show_default=False)] = None,
     y: Annotated[Optional[str], typer.Option("--y", help="Target column (default: the last).", show_default=False)] = None,
-    model: Annotated[Optional[str], typer.Option(help="An expression in columns and parameters (\"w*x + b\"), or linear, poly:K, perceptron, logistic, svm.", show_default=False)] = None,
+    model: Annotated[Optional[str], typer.Option(help="An expression in columns and parameters (\"w*x + b\"), or linear, poly:K, perceptron, logistic, svm (multiclass hinge), softmax, adaline (LMS on ±1 targets), or mlp:H1[,H2,…] (hidden layer sizes).", show_default=False)] = None,
+    activation: Annotated[Optional[str], typer.Option(help="Hidden units of an mlp: relu (default; He initialisation), tanh or sigmoid (Xavier).", show_default=False)] = None,
+    task: Annotated[Optional[str], typer.Option(help="regression or classification (default: inferred; integer labels with 2-20 values are classes).", show_default=False)] = None,
+    test_split: Annotated[Optional[float], typer.Option(help="Hold out this fraction of the rows (seeded; stratified by class) and report test loss and accuracy.", show_default=False)] = None,
+    scale: Annotated[Optional[str], typer.Option(help="Scale the features: none (default), standard (mean 0, sd 1) or minmax ([0, 1]), fitted on the training rows only.", show_default=False)] = None,
     params: Annotated[Optional[str], typer.Option(help="The parameters, in order (default: the model's names that are not columns).", show_default=False)] = None,
     loss: Annotated[Optional[str], typer.Option(help="mse, sse, mae, hinge, multiclass-hinge, logistic, cross-entropy or perceptron.", show_default=False)] = None,
     reg: Annotated[Optional[float], typer.Option(help="L2 weight: adds reg·Σθ² over every parameter but intercepts.", show_default=False)] = None,
@@ -41,7 +46,7 @@ def fit(
     epochs: Annotated[Optional[int], typer.Option(help="Passes over the data (default 100).", show_default=False)] = None,
     init: Annotated[Optional[str], typer.Option(help="Start: random (default, seeded), zeros, or w=1.5,b=1.", show_default=False)] = None,
     seed: common.Seed = None,
-    plot: Annotated[Optional[Path], typer.Option(help="Write the loss curve to this PNG (and the data with the fit beside it as NAME_data.png).", show_default=False)] = None,
+    plot: Annotated[Optional[Path], typer.Option(help="Write the loss (and accuracy) curves, train against test, to this PNG; a --batch-size sweep draws loss against wall time, one curve per size. One feature: the data with the fit as NAME_data.png; two features and classes: the decision regions there.", show_default=False)] = None,
     save_params: Annotated[Optional[Path], typer.Option(help="Write the trained parameters to this JSON file.", show_default=False)] = None,
     json: common.Json = None,
     config: common.Config = None,
@@ -53,6 +58,8 @@ def fit(
         gdcli fit --generate "1.5*x + 2.73" --noise 0.5 --n 100 --model "w*x + b" --lr 0.005 --epochs 2000
 
         gdcli fit --generate "x1 - x2" --classes 3 --model svm --optimizer random-local-search --epochs 500
+
+        gdcli fit --data digits --model mlp:32 --optimizer adam --lr 0.01 --batch-size 32 --epochs 20 --scale standard --test-split 0.25
     """
     result = common.run(FitOptions, "fit", config, locals(), compute, document, render)
     if result is not None and result.status == "interrupted":

@@ -15,6 +15,7 @@ from gdcli.commands import common
 
 class FitOptions:
     data: Any = None
+    labels: Any = None
     generate: Optional[str] = None
     noise: float = 0.0
     n: int = 100
@@ -23,6 +24,10 @@ class FitOptions:
     x: Any = None
     y: Optional[str] = None
     model: str = "linear"
+    activation: str = "relu"
+    task: Optional[str] = None
+    test_split: Optional[float] = None
+    scale: str = "none"
     params: Any = None
     loss: Optional[str] = None
     reg: float = 0.0
@@ -72,9 +77,10 @@ def batch_sizes(value) -> list[int | None]:
 
 
 def compute(opts: FitOptions, show_progress: bool = True):
-    from gdcli.engine.learn.data import generate_data, load_data, select
+    from gdcli.engine.learn.data import generate_data, select
     from gdcli.engine.learn.pipeline import fit
     from gdcli.engine.learn.models import build_problem
+    from gdcli.engine.learn.networks import build_network, is_dense
     from gdcli.engine.learn.spec import TrainSpec, check_spec
     from gdcli.errors import UsageError
     from gdcli.render.progress import progress
@@ -89,19 +95,25 @@ def compute(opts: FitOptions, show_progress: bool = True):
                      beta1=float(opts.beta1), beta2=float(opts.beta2), eps=float(opts.eps),
                      step_size=None if opts.step_size is None else float(opts.step_size))
     check_spec(spec)  # refuse bad options before reading a large file
+    check_early(opts)
     if opts.classes is not None and opts.generate is None:
         raise UsageError("--classes makes class labels for --generate; a data file brings its own")
     if opts.data is not None:
-        data = load_data(opts.data)
+        data = read_data(opts.data, opts.labels)
     else:
         data = generate_data(opts.generate, int(opts.n), float(opts.noise), opts.x_dist, int(opts.seed),
                              classes=None if opts.classes is None else int(opts.classes))
     features, target = select(data, opts.x, opts.y)
-    problem = build_problem(opts.model, data, features, target, opts.loss, float(opts.reg), opts.params)
+    data, test = hold_out(opts, data, features, target)
+    if is_dense(opts.model, len(features)) and opts.params is None:
+        problem = build_network(opts.model, data, features, target, opts.loss, float(opts.reg), opts.activation,
+                                opts.task)
+    else:
+        problem = build_problem(opts.model, data, features, target, opts.loss, float(opts.reg), opts.params)
     total = (spec.epochs + 1) * len(sizes)
     with progress("fit: epochs", total, enabled=show_progress) as bar:
         result = fit(problem, data, spec, init=opts.init, batch_sizes=sizes if len(sizes) > 1 else None,
-                     tick=lambda: bar.update(1))
+                     tick=lambda: bar.update(1), test=test)
     # Written even after Ctrl-C: the parameters reached so far are the point of keeping going.
     if opts.save_params is not None:
         save_params(result, opts.save_params)
@@ -112,6 +124,51 @@ def compute(opts: FitOptions, show_progress: bool = True):
         plot_loss(result, path)
         plot_data_fit(result, path.with_name(path.stem + "_data" + (path.suffix or ".png")))
     return result
+
+
+def check_early(opts: FitOptions) -> None:
+    """Options that are wrong whatever the data: refused before a large file is read."""
+    from gdcli.engine.learn.datasets import SCALES
+    from gdcli.engine.learn.networks import ACTIVATIONS, parse_hidden
+    from gdcli.errors import UsageError
+
+    if str(opts.model).startswith("mlp:"):
+        parse_hidden(opts.model)
+    if opts.activation not in ACTIVATIONS:
+        raise UsageError(f"--activation must be one of {', '.join(ACTIVATIONS)}; got '{opts.activation}'")
+    if opts.task not in (None, "regression", "classification"):
+        raise UsageError(f"--task must be regression or classification; got '{opts.task}'")
+    if opts.scale not in SCALES:
+        raise UsageError(f"--scale must be one of {', '.join(SCALES)}; got '{opts.scale}'")
+    if opts.test_split is not None and not 0 < float(opts.test_split) < 1:
+        raise UsageError(f"--test-split must be between 0 and 1 (exclusive); got {float(opts.test_split):g}")
+    if opts.labels is not None and opts.data is None:
+        raise UsageError("--labels goes with --data IMAGES (an IDX image file)")
+
+
+def read_data(path, labels):
+    """A file, the built-in `digits`, or IDX images with --labels."""
+    from gdcli.engine.learn.data import load_data
+    from gdcli.engine.learn.datasets import BUILTIN, digits, idx_data
+
+    if labels is not None:
+        return idx_data(path, labels)
+    if str(path) in BUILTIN and not Path(str(path)).exists():
+        return digits()
+    return load_data(path)
+
+
+def hold_out(opts: FitOptions, data, features, target):
+    """The seeded hold-out (stratified for class labels) and the scaling, fitted on the training rows only."""
+    from gdcli.engine.learn.datasets import apply_scale, scaler, stratified_split
+    from gdcli.engine.learn.networks import infer_task
+
+    test = None
+    if opts.test_split is not None:
+        classify = opts.task == "classification" or opts.task is None and infer_task(data.column(target)) == "classification"
+        data, test = stratified_split(data, target, float(opts.test_split), int(opts.seed), stratify=classify)
+    transform = scaler(data, features, opts.scale)
+    return apply_scale(data, features, transform), None if test is None else apply_scale(test, features, transform)
 
 
 def save_params(result, path) -> Path:

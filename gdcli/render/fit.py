@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.table import Table
 
+from gdcli.render import learn
 from gdcli.render.output import elided, fmt, num, save_figure, write_atomic
 
 STATUS_STYLE = {"done": "green", "diverged": "red", "interrupted": "yellow"}
@@ -13,12 +14,16 @@ STATUS_STYLE = {"done": "green", "diverged": "red", "interrupted": "yellow"}
 
 def render_fit(r, console) -> None:
     m = "all rows" if r.batch_size is None else str(r.batch_size)
-    console.print(f"data: {r.source} ({r.rows} rows; features {', '.join(r.features)}; target {r.target})")
+    held = f" + {r.test_rows} held out" if r.test_rows else ""
+    console.print(f"data: {r.source} ({r.rows} rows{held}; features {learn.feature_list(r.features)}; "
+                  f"target {r.target})")
     console.print(f"model: {r.model}   loss: {r.loss_function}   gradient: {r.gradient}   "
                   + (f"optimizer: {r.optimizer} step size={fmt(r.step_size)}" if r.step_size is not None
                      else f"optimizer: {r.optimizer} lr={fmt(r.lr)}"))
     per = "tries" if r.step_size is not None else "updates"
     console.print(f"batch size: {m}   {per} per epoch: {r.updates_per_epoch}   epochs: {r.epochs}")
+    if r.network:
+        learn.render_network(r, console)
     t = Table(title="parameters", title_justify="left")
     t.add_column("parameter")
     t.add_column("start", justify="right")
@@ -27,7 +32,12 @@ def render_fit(r, console) -> None:
         t.add_column("closed form", justify="right")
     if r.true_params:
         t.add_column("true", justify="right")
-    for name, value in r.params.items():
+    names = list(r.params)
+    for name in (None if i is None else names[i] for i in elided(len(names), 8, 4)):
+        if name is None:
+            t.add_row("…", "…", "…", *["…"] * (bool(r.closed_form) + bool(r.true_params)))
+            continue
+        value = r.params[name]
         row = [name, fmt(r.initial_params[name]), num(value, 8)]
         if r.closed_form:
             row.append(fmt(r.closed_form["params"][name], 8))
@@ -46,6 +56,8 @@ def render_fit(r, console) -> None:
         c = r.closed_form
         console.print(f"closed form ({c['method']}): loss {fmt(c['loss'], 10)}; "
                       f"‖θ − θ*‖ = {num(c['param_distance'])}, loss − loss* = {num(c['loss_gap'])}")
+    if r.metrics and (r.test_rows or r.network or (r.metrics.get("confusion") and len(r.metrics["confusion"]["classes"]) > 2)):
+        learn.render_metrics(r, console)
     if r.classification:
         c = r.classification
         colour = "green" if c["separated"] else "yellow"
@@ -54,8 +66,14 @@ def render_fit(r, console) -> None:
     h = Table(title="loss by epoch", title_justify="left")
     h.add_column("epoch", justify="right")
     h.add_column("loss", justify="right")
+    for key, title in learn.HISTORY_COLUMNS:
+        if key in r.history[0]:
+            h.add_column(title, justify="right")
+    h.add_column("time (s)", justify="right")
+    width = len(learn.history_cells(r.history[0])) + 2
     for rec in (None if i is None else r.history[i] for i in elided(len(r.history), 5, 5)):
-        h.add_row(*(["…", "…"] if rec is None else [str(rec["epoch"]), num(rec["loss"], 10)]))
+        h.add_row(*(["…"] * width if rec is None
+                    else [str(rec["epoch"]), num(rec["loss"], 10), *learn.history_cells(rec)]))
     console.print(h)
     if r.sweep:
         s = Table(title="mini-batch study (cf. Fig. 2.11)", title_justify="left")
@@ -68,39 +86,20 @@ def render_fit(r, console) -> None:
 
 
 def history_csv(r) -> str:
-    lines = ["epoch,loss"] + [f"{h['epoch']},{h['loss']!r}" for h in r.history]
+    keys = list(r.history[0])
+    lines = [",".join(keys)] + [",".join(repr(h[k]) for k in keys) for h in r.history]
     return "\n".join(lines) + "\n"
 
 
 def plot_loss(r, path: Path) -> Path:
-    from gdcli.render.output import pyplot
-
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    if r.sweep:  # Fig. 2.11: the loss reached against the time it took, one point per batch size
-        for row in r.sweep:
-            ax.scatter(row.seconds, row.loss)
-            ax.annotate(f"m={'full' if row.batch_size is None else row.batch_size}", (row.seconds, row.loss))
-        ax.set_xlabel("wall time (s)")
-        ax.set_ylabel(f"{r.loss_function} after {r.epochs} epochs")
-    else:
-        epochs = [h["epoch"] for h in r.history]
-        losses = [h["loss"] for h in r.history]
-        ax.plot(epochs, losses)
-        if losses and min(losses) > 0:
-            ax.set_yscale("log")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(r.loss_function)
-    ax.set_title(f"fit: {r.model}")
-    try:
-        return save_figure(fig, path)
-    finally:
-        plt.close(fig)
+    return learn.plot_curves(r, path)
 
 
 def plot_data_fit(r, path: Path) -> Path | None:
     if r._plot is None:
         return None
+    if r._plot.get("kind") == "regions":
+        return learn.plot_regions(r, path)
     from gdcli.render.output import pyplot
 
     d = r._plot
