@@ -111,8 +111,10 @@ def scaler(train: Dataset, features, kind: str) -> tuple[np.ndarray, np.ndarray]
     if kind == "none":
         return None
     X = np.column_stack([train.column(f) for f in features])
-    if kind == "standard":
-        shift, div = X.mean(0), X.std(0)
+    if kind == "standard":  # in units of the largest entry, so that 1e300 neither overflows nor 1e-300 underflows
+        big = np.max(np.abs(X), axis=0)
+        big = np.where(big > 0, big, 1.0)
+        shift, div = X.mean(0), (X / big).std(0) * big
     else:
         shift, div = X.min(0), X.max(0) - X.min(0)
     div = np.where(div > 0, div, 1.0)
