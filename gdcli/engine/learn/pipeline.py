@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field, replace
@@ -159,6 +160,18 @@ def run_one(tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None 
     return records, status, seconds, times
 
 
+def _train_sizes(tensors, theta0, spec: TrainSpec, sizes, rows: int, tick, runs: list) -> None:
+    """One run per batch size from the same start, appended to `runs`; Ctrl-C stops the sweep."""
+    for m in sizes:
+        if m is not None and m >= rows:
+            m = None
+        run_spec = replace(spec, batch_size=m)
+        records, status, seconds, times = run_one(tensors, theta0, run_spec, tick)
+        runs.append((run_spec, records, status, seconds, times))
+        if status == "interrupted":
+            break
+
+
 def fit(problem: Problem | Network, data, spec: TrainSpec, init=None, batch_sizes: list | None = None,
         tick: Callable | None = None, test=None) -> FitResult:
     """Train `problem` on `data`; with several `batch_sizes` train once per size (a Fig. 2.11 study).
@@ -169,14 +182,12 @@ def fit(problem: Problem | Network, data, spec: TrainSpec, init=None, batch_size
     test_tensors = None if test is None else metrics.make_tensors(problem, test)
     require_finite_start(tensors, theta0, problem.params)
     runs = []
-    for m in sizes:
-        if m is not None and m >= data.rows:
-            m = None
-        run_spec = replace(spec, batch_size=m)
-        records, status, seconds, times = run_one(tensors, theta0, run_spec, tick)
-        runs.append((run_spec, records, status, seconds, times))
-        if status == "interrupted":
-            break
+    with contextlib.ExitStack() as stack:
+        if isinstance(problem, Network):
+            from gdcli.engine.learn.backprop import denormals_flushed
+
+            stack.enter_context(denormals_flushed())
+        _train_sizes(tensors, theta0, spec, sizes, data.rows, tick, runs)
     spec, records, status, seconds, times = runs[0]
     if not records:
         raise UsageError("interrupted before the first epoch")
