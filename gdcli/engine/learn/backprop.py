@@ -27,7 +27,8 @@ def denormals_flushed():
 
 
 def row_loss(torch, loss: str, S, T):
-    """l(S_i, T_i) for every row: S the scores (m, K), T the encoded targets (m, K) or (m, 1)."""
+    """l(S_i, T_i) for every row: S the scores (m, K), T the encoded targets (m, K) or (m, 1), or for
+    cross-entropy over K classes the class indices (m,) (torch's fused log-softmax takes those)."""
     F = torch.nn.functional
     if loss == "mse":
         return ((S - T) ** 2).sum(1)
@@ -42,10 +43,17 @@ def row_loss(torch, loss: str, S, T):
     if loss == "cross-entropy":
         if S.shape[1] == 1:  # binary, T in {0, 1}: −[t log σ(s) + (1−t) log(1−σ(s))]
             return (F.softplus(S) - T * S).sum(1)
-        return torch.logsumexp(S, 1) - (S * T).sum(1)
+        return F.cross_entropy(S, T, reduction="none")  # log Σ_c exp(s_c) − s_y
     # multiclass-hinge (seed 002): Σ_{c≠y} max(0, s_c − s_y + 1)
     s_y = (S * T).sum(1, keepdim=True)
     return (torch.relu(S - s_y + 1) * (1 - T)).sum(1)
+
+
+def batch_loss(torch, loss: str, S, T):
+    """The mean of the row losses (cross-entropy over K classes through torch's fused kernel)."""
+    if loss == "cross-entropy" and T.dim() == 1:
+        return torch.nn.functional.cross_entropy(S, T)
+    return row_loss(torch, loss, S, T).mean()
 
 
 def row_loss_grad(torch, loss: str, S, T):
@@ -61,7 +69,11 @@ def row_loss_grad(torch, loss: str, S, T):
     if loss == "perceptron":
         return -T * (-T * S > 0)
     if loss == "cross-entropy":
-        return (torch.sigmoid(S) if S.shape[1] == 1 else torch.softmax(S, 1)) - T
+        if S.shape[1] == 1:
+            return torch.sigmoid(S) - T
+        P = torch.softmax(S, 1)  # softmax(S) − onehot(y)
+        P[torch.arange(S.shape[0]), T] -= 1
+        return P
     active = (S - (S * T).sum(1, keepdim=True) + 1 > 0) * (1 - T)  # the classes inside the margin
     return active - T * active.sum(1, keepdim=True)
 
@@ -86,9 +98,13 @@ class NetTensors:
         self.torch = torch
         self.problem = net
         self.M = data.rows
-        X = np.column_stack([data.column(f) for f in net.features])
-        self.X = torch.from_numpy(np.ascontiguousarray(X, dtype=float))
-        self.T = torch.from_numpy(np.ascontiguousarray(net.encode_targets(data.column(net.target))))
+        from gdcli.engine.learn.networks import feature_matrix
+
+        self.X = torch.from_numpy(feature_matrix(data, net.features))
+        T = np.ascontiguousarray(net.encode_targets(data.column(net.target)))
+        if net.loss == "cross-entropy" and net.outputs > 1:  # one-hot rows -> class indices
+            T = T.argmax(1)
+        self.T = torch.from_numpy(T)
         self.layers = net.slices()
 
     def _take(self, idx):
@@ -100,6 +116,11 @@ class NetTensors:
 
     def _penalty(self, Ws):
         return self.problem.reg * sum((W * W).sum() for W in Ws)
+
+    def predict_scores(self, theta) -> np.ndarray:
+        """S at θ for every row of this split, as NumPy (the forward pass without a graph)."""
+        with self.torch.no_grad():
+            return self.scores(self.torch.from_numpy(np.asarray(theta, dtype=float)), self.X).numpy()
 
     def scores(self, theta, X):
         A = X
@@ -113,7 +134,7 @@ class NetTensors:
     def loss(self, theta, idx=None):
         """(1/m) Σ_i l(S_i, T_i) + reg·Σ‖W‖²: autograd differentiates this."""
         X, T = self._take(idx)
-        L = row_loss(self.torch, self.problem.loss, self.scores(theta, X), T).mean()
+        L = batch_loss(self.torch, self.problem.loss, self.scores(theta, X), T)
         return L + self._penalty([W for W, _ in self.unpack(theta)]) if self.problem.reg else L
 
     def manual_loss_and_grad(self, theta, idx=None):
@@ -130,7 +151,7 @@ class NetTensors:
             if k < len(layers) - 1:
                 As.append(activate(torch, act, Z))  # A_l = σ(Z_l)
         S = Zs[-1]
-        L = row_loss(torch, self.problem.loss, S, T).mean()
+        L = batch_loss(torch, self.problem.loss, S, T)
         G = row_loss_grad(torch, self.problem.loss, S, T) / m  # G_L = ∂L/∂S
         grads = []
         for k in range(len(layers) - 1, -1, -1):
@@ -174,7 +195,7 @@ class _NetModule:
 
             def forward(self, idx):
                 X, T = tensors._take(idx)
-                L = row_loss(torch, tensors.problem.loss, self.seq(X), T).mean()
+                L = batch_loss(torch, tensors.problem.loss, self.seq(X), T)
                 if tensors.problem.reg:
                     L = L + tensors._penalty([m.weight for m in self.seq if isinstance(m, torch.nn.Linear)])
                 return L

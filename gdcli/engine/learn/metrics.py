@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gdcli.engine.learn.networks import Network
+from gdcli.engine.learn.networks import Network, feature_matrix
 
 
 def make_tensors(problem, data):
@@ -18,30 +18,32 @@ def make_tensors(problem, data):
     return Tensors(problem, data)
 
 
-def scores(problem, data, theta: np.ndarray) -> np.ndarray:
-    """The model's outputs (M, K) at θ, in NumPy."""
+def scores(problem, data, theta: np.ndarray, tensors=None) -> np.ndarray:
+    """The model's outputs (M, K) at θ, in NumPy; a network's through its tensors of `data` when given."""
+    if tensors is not None and hasattr(tensors, "predict_scores"):
+        return tensors.predict_scores(theta)
     if isinstance(problem, Network):
-        return problem.scores(np.column_stack([data.column(f) for f in problem.features]), np.asarray(theta, float))
+        return problem.scores(feature_matrix(data, problem.features), np.asarray(theta, float))
     from gdcli.engine.learn.models import evaluate
 
     return np.column_stack(evaluate(problem, problem.outputs, [data.column(f) for f in problem.features], theta))
 
 
-def predictions(problem, data, theta) -> np.ndarray:
-    return problem.predict_class(scores(problem, data, theta))
+def predictions(problem, data, theta, tensors=None) -> np.ndarray:
+    return problem.predict_class(scores(problem, data, theta, tensors))
 
 
-def accuracy(problem, data, theta) -> float | None:
+def accuracy(problem, data, theta, tensors=None) -> float | None:
     if problem.classes is None:
         return None
-    return float(np.mean(predictions(problem, data, theta) == data.column(problem.target)))
+    return float(np.mean(predictions(problem, data, theta, tensors) == data.column(problem.target)))
 
 
-def confusion(problem, data, theta) -> dict:
+def confusion(problem, data, theta, tensors=None) -> dict:
     """Counts of (true class, predicted class): rows are the true labels, columns the predictions."""
     classes = np.asarray(problem.classes)
     true = np.searchsorted(classes, data.column(problem.target))
-    pred = np.searchsorted(classes, predictions(problem, data, theta))
+    pred = np.searchsorted(classes, predictions(problem, data, theta, tensors))
     k = len(classes)
     matrix = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
     return {"classes": [float(c) for c in classes], "matrix": matrix.tolist()}
@@ -53,23 +55,23 @@ def test_loss(test_tensors, theta) -> float:
         return float(test_tensors.loss(torch.from_numpy(np.asarray(theta, dtype=float))))
 
 
-def history(problem, records, times, train, test=None, test_tensors=None) -> list[dict]:
+def history(problem, records, times, train, test=None, tensors=None, test_tensors=None) -> list[dict]:
     """One row per epoch: the training loss, wall-clock seconds since the start, the training accuracy and,
     with a hold-out, the test loss and accuracy, all at the parameters of the end of that epoch."""
     rows = []
     for rec, t in zip(records, times):
         row = {"epoch": rec.epoch, "loss": rec.loss, "seconds": t}
         if problem.classes is not None:
-            row["train_accuracy"] = accuracy(problem, train, rec.params)
+            row["train_accuracy"] = accuracy(problem, train, rec.params, tensors)
         if test is not None:
             row["test_loss"] = test_loss(test_tensors, rec.params)
             if problem.classes is not None:
-                row["test_accuracy"] = accuracy(problem, test, rec.params)
+                row["test_accuracy"] = accuracy(problem, test, rec.params, test_tensors)
         rows.append(row)
     return rows
 
 
-def summary(problem, hist: list[dict], train, test, theta) -> dict:
+def summary(problem, hist: list[dict], train, test, theta, tensors=None, test_tensors=None) -> dict:
     """The `metrics` block: the last epoch's train/test loss and accuracy, and the confusion matrix (on the test
     rows when there are any)."""
     last = hist[-1]
@@ -77,7 +79,8 @@ def summary(problem, hist: list[dict], train, test, theta) -> dict:
            "train_accuracy": last.get("train_accuracy"), "test_accuracy": last.get("test_accuracy")}
     if problem.classes is not None:
         doc["confusion"] = {"on": "test" if test is not None else "train",
-                            **confusion(problem, test if test is not None else train, theta)}
+                            **(confusion(problem, test, theta, test_tensors) if test is not None
+                               else confusion(problem, train, theta, tensors))}
     return doc
 
 

@@ -128,6 +128,11 @@ class Network:
         return A
 
 
+def feature_matrix(data, features) -> np.ndarray:
+    """The feature columns as one C-ordered (M, d) array: one gather, not d strided column copies."""
+    return np.ascontiguousarray(data.values[:, [data.columns.index(f) for f in features]], dtype=float)
+
+
 def _activate_np(name: str, Z):
     if name == "relu":
         return np.maximum(Z, 0.0)
@@ -194,6 +199,6 @@ def build_network(model: str, data, features: tuple[str, ...], target: str, loss
             names = [f"w{c}_{j + 1}" for c in range(k) for j in range(d)] + [f"b{c}" for c in range(k)]
         scheme = "normal"
         label = f"{model} {d}-{k}"
-    order = sorted(range(len(names)), key=lambda i: natural_key(names[i]))
+    order = sorted(range(len(names)), key=lambda i: natural_key(names[i])) if scheme == "normal" else ()
     return Network(label, sizes, activation, loss, float(reg), tuple(features), target, classes, tuple(names),
                    scheme, tuple(order))

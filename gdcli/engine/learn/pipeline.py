@@ -81,11 +81,11 @@ def initial_params(problem: Problem | Network, init, seed: int) -> np.ndarray:
     return parse_point(init, problem.params, "--init")
 
 
-def _classification(problem: Problem | Network, data, theta: np.ndarray, epochs: int) -> dict | None:
+def _classification(problem: Problem | Network, data, theta: np.ndarray, epochs: int, tensors=None) -> dict | None:
     if problem.classes is None:
         return None
     y = data.column(problem.target)
-    errors = int(np.sum(metrics.predictions(problem, data, theta) != y))
+    errors = int(np.sum(metrics.predictions(problem, data, theta, tensors) != y))
     if errors == 0:
         message = "zero training errors: every row is on the right side (the data is separated)"
     elif problem.loss == "perceptron":  # the perceptron stops making updates once it separates separable data
@@ -206,10 +206,10 @@ def fit(problem: Problem | Network, data, spec: TrainSpec, init=None, batch_size
     if len(sizes) > 1:
         sweep = [SweepRow(s.batch_size, updates_per_epoch(data.rows, s.batch_size), r[-1].loss if r else float("nan"),
                           sec, st, dict(zip(names, r[-1].params.tolist())) if r else {},
-                          metrics.history(problem, r, ts, data, test, test_tensors))
+                          metrics.history(problem, r, ts, data, test, tensors, test_tensors))
                  for s, r, st, sec, ts in runs]
     truth, misfit = (None, None) if dense else true_params(problem, data)
-    hist = sweep[0].history if sweep else metrics.history(problem, records, times, data, test, test_tensors)
+    hist = sweep[0].history if sweep else metrics.history(problem, records, times, data, test, tensors, test_tensors)
     return FitResult(
         source=data.source, model=problem.model, loss_function=problem.loss, features=problem.features,
         target=problem.target, rows=data.rows, gradient=spec.gradient, optimizer=spec.optimizer, lr=spec.lr,
@@ -218,9 +218,9 @@ def fit(problem: Problem | Network, data, spec: TrainSpec, init=None, batch_size
         history=hist,
         updates_per_epoch=updates_per_epoch(data.rows, spec.batch_size), seconds=seconds, closed_form=cf_doc,
         true_params=truth, model_misfit=misfit, generator=data.generator,
-        classification=_classification(problem, data, last.params, last.epoch), sweep=sweep,
+        classification=_classification(problem, data, last.params, last.epoch, tensors), sweep=sweep,
         step_size=_step_size(spec),
-        metrics=metrics.summary(problem, hist, data, test, last.params),
+        metrics=metrics.summary(problem, hist, data, test, last.params, tensors, test_tensors),
         network=metrics.describe(problem) if dense else None, test_rows=None if test is None else test.rows,
         _plot=_plot_data(problem, data, last.params),
     )
