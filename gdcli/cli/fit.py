@@ -29,6 +29,7 @@ def fit(
     model: Annotated[Optional[str], typer.Option(help="An expression in columns and parameters (\"w*x + b\"), or linear, poly:K, perceptron, logistic, svm (multiclass hinge), softmax, adaline (LMS on ±1 targets), or mlp:H1[,H2,…] (hidden layer sizes).", show_default=False)] = None,
     activation: Annotated[Optional[str], typer.Option(help="Hidden units of an mlp: relu (default; He initialisation), tanh or sigmoid (Xavier).", show_default=False)] = None,
     task: Annotated[Optional[str], typer.Option(help="regression or classification (default: inferred; integer labels with 2-20 values are classes).", show_default=False)] = None,
+    subset: Annotated[Optional[str], typer.Option(help="Keep only the rows whose target is one of these values, e.g. 0,1 (digits 0 against 1).", show_default=False)] = None,
     test_split: Annotated[Optional[float], typer.Option(help="Hold out this fraction of the rows (seeded; stratified by class) and report test loss and accuracy.", show_default=False)] = None,
     scale: Annotated[Optional[str], typer.Option(help="Scale the features: none (default), standard (mean 0, sd 1) or minmax ([0, 1]), fitted on the training rows only.", show_default=False)] = None,
     params: Annotated[Optional[str], typer.Option(help="The parameters, in order (default: the model's names that are not columns).", show_default=False)] = None,

@@ -26,6 +26,7 @@ class FitOptions:
     model: str = "linear"
     activation: str = "relu"
     task: Optional[str] = None
+    subset: Any = None
     test_split: Optional[float] = None
     scale: str = "none"
     params: Any = None
@@ -104,6 +105,10 @@ def compute(opts: FitOptions, show_progress: bool = True):
         data = generate_data(opts.generate, int(opts.n), float(opts.noise), opts.x_dist, int(opts.seed),
                              classes=None if opts.classes is None else int(opts.classes))
     features, target = select(data, opts.x, opts.y)
+    if opts.subset is not None:
+        from gdcli.engine.learn.datasets import keep_classes
+
+        data = keep_classes(data, target, opts.subset)
     data, test = hold_out(opts, data, features, target)
     if is_dense(opts.model, len(features)) and opts.params is None:
         problem = build_network(opts.model, data, features, target, opts.loss, float(opts.reg), opts.activation,

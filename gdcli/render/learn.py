@@ -126,7 +126,7 @@ def plot_regions(r, path):
     acc = r.metrics.get("train_accuracy") if r.metrics else None
     ax.set_title(f"decision regions: {r.model}" + (f" (train accuracy {acc:.1%})" if acc is not None else ""),
                  fontsize=9)
-    ax.legend(fontsize=8, loc="best", framealpha=0.8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes, never over the data
     try:
         return save_figure(fig, path)
     finally:

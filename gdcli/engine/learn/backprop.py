@@ -12,18 +12,30 @@ from contextlib import contextmanager
 import numpy as np
 
 
+SMALL_BATCH = 4096  # rows per step up to which one thread is faster than several
+
+
 @contextmanager
-def denormals_flushed():
-    """Subnormal floats (|x| < 2.2e-308) cost x86 a hundredfold per operation: a saturated softmax gives gradients
-    whose squares are subnormal, and Adam's √v then took 3 ms a step on digits. Flush them to zero while a
-    network trains (the parameters change by < 1e-300) and restore the setting after."""
+def network_training(largest_batch: int):
+    """The CPU settings a small network trains best under, restored afterwards.
+
+    Subnormal floats (|x| < 2.2e-308) cost x86 a hundredfold per operation: a saturated softmax gives gradients
+    whose squares are subnormal, and Adam's √v then took 3 ms a step on digits; they are flushed to zero (the
+    parameters change by < 1e-300). And a step on a few thousand rows is too small to split across threads:
+    on a busy 2-core machine torch's second thread made a digits epoch fifty times slower (19.6 s against
+    0.4 s for 20 epochs at batch 32), so up to SMALL_BATCH rows per step training runs on one thread.
+    """
     import torch
 
+    threads = torch.get_num_threads()
     torch.set_flush_denormal(True)
+    if largest_batch <= SMALL_BATCH:
+        torch.set_num_threads(1)
     try:
         yield
     finally:
         torch.set_flush_denormal(False)
+        torch.set_num_threads(threads)
 
 
 def row_loss(torch, loss: str, S, T):

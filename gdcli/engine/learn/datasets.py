@@ -73,6 +73,24 @@ def idx_data(images: str | Path, labels: str | Path) -> Dataset:
     return Dataset(names, values, f"{images} + {labels} (IDX, {X.shape[0]} images of {X.shape[1]} pixels)")
 
 
+def keep_classes(data: Dataset, target: str, text: str | list) -> Dataset:
+    """`--subset 0,1`: only the rows whose target is one of these values (a binary task from digits, say)."""
+    from gdcli.expr import constant_value
+
+    items = text if isinstance(text, (list, tuple)) else str(text).split(",")
+    values = [float(v) if isinstance(v, (int, float)) else constant_value(str(v), "--subset") for v in items
+              if str(v).strip()]
+    if len(set(values)) < 2:
+        raise UsageError(f"--subset needs at least two distinct label values; got {text!r}")
+    y = data.column(target)
+    for v in values:
+        if not np.any(y == v):
+            raise DataError(f"--subset: no row of '{target}' has the value {v:g}")
+    rows = np.isin(y, values)
+    return replace(data, values=data.values[rows], truth=None if data.truth is None else data.truth[rows],
+                   source=f"{data.source}, {target} in {{{', '.join(f'{v:g}' for v in values)}}}")
+
+
 def stratified_split(data: Dataset, target: str, fraction: float, seed: int,
                      stratify: bool = True) -> tuple[Dataset, Dataset]:
     """A seeded hold-out of `fraction` of the rows; per class (round(fraction·n_c), at least 1 each side) when

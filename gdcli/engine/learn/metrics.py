@@ -77,6 +77,9 @@ def summary(problem, hist: list[dict], train, test, theta, tensors=None, test_te
     last = hist[-1]
     doc = {"train_loss": last["loss"], "test_loss": last.get("test_loss"),
            "train_accuracy": last.get("train_accuracy"), "test_accuracy": last.get("test_accuracy")}
+    if last.get("train_accuracy") is not None:  # does it settle? (the perceptron on overlapping classes does not)
+        tail = [h["train_accuracy"] for h in hist[-max(1, len(hist) // 4):]]
+        doc["train_accuracy_range"] = max(tail) - min(tail)  # over the last quarter of the epochs
     if problem.classes is not None:
         doc["confusion"] = {"on": "test" if test is not None else "train",
                             **(confusion(problem, test, theta, test_tensors) if test is not None

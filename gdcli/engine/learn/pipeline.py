@@ -177,17 +177,22 @@ def fit(problem: Problem | Network, data, spec: TrainSpec, init=None, batch_size
     """Train `problem` on `data`; with several `batch_sizes` train once per size (a Fig. 2.11 study).
     With `test` (held-out rows), every epoch also records the test loss and accuracy."""
     sizes = batch_sizes or [spec.batch_size]
+    settings = contextlib.nullcontext()
+    if isinstance(problem, Network):
+        from gdcli.engine.learn.backprop import network_training
+
+        settings = network_training(max(data.rows if m is None else min(m, data.rows) for m in sizes))
+    with settings:
+        return _fit(problem, data, spec, init, sizes, tick, test)
+
+
+def _fit(problem, data, spec: TrainSpec, init, sizes: list, tick, test) -> FitResult:
     theta0 = initial_params(problem, init, spec.seed)
     tensors = metrics.make_tensors(problem, data)
     test_tensors = None if test is None else metrics.make_tensors(problem, test)
     require_finite_start(tensors, theta0, problem.params)
     runs = []
-    with contextlib.ExitStack() as stack:
-        if isinstance(problem, Network):
-            from gdcli.engine.learn.backprop import denormals_flushed
-
-            stack.enter_context(denormals_flushed())
-        _train_sizes(tensors, theta0, spec, sizes, data.rows, tick, runs)
+    _train_sizes(tensors, theta0, spec, sizes, data.rows, tick, runs)
     spec, records, status, seconds, times = runs[0]
     if not records:
         raise UsageError("interrupted before the first epoch")
