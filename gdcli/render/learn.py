@@ -66,8 +66,10 @@ def plot_curves(r, path):
     if r.sweep:  # Fig. 2.11
         for row in r.sweep:
             h = row.history
-            label = f"m = {'full' if row.batch_size is None else row.batch_size} ({row.updates_per_epoch} updates/epoch)"
-            ax.plot([x["seconds"] for x in h], [x["loss"] for x in h], marker=".", markersize=3, label=label)
+            n = row.updates_per_epoch
+            label = f"m = {'full' if row.batch_size is None else row.batch_size} ({n} update{'s' * (n != 1)}/epoch)"
+            line, = ax.plot([x["seconds"] for x in h], [x["loss"] for x in h], marker=".", markersize=3, label=label)
+            ax.plot(h[-1]["seconds"], h[-1]["loss"], "o", color=line.get_color())  # where the run ended
         ax.set_xlabel("wall-clock time (s)")
         ax.set_title(f"loss against time by mini-batch size (cf. Fig. 2.11)\n{r.model}, {r.optimizer} lr={fmt(r.lr)}",
                      fontsize=10)
