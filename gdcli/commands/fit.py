@@ -45,6 +45,9 @@ class FitOptions:
     init: Any = None
     seed: int = 0
     plot: Any = None
+    landscape: Any = None
+    landscape_res: int = 25
+    landscape_span: float = 1.0
     save_params: Any = None
     json: bool = False
 
@@ -119,6 +122,8 @@ def compute(opts: FitOptions, show_progress: bool = True):
     with progress("fit: epochs", total, enabled=show_progress) as bar:
         result = fit(problem, data, spec, init=opts.init, batch_sizes=sizes if len(sizes) > 1 else None,
                      tick=lambda: bar.update(1), test=test)
+    if opts.landscape is not None:
+        result = with_landscape(result, problem, data, opts)
     # Written even after Ctrl-C: the parameters reached so far are the point of keeping going.
     if opts.save_params is not None:
         save_params(result, opts.save_params)
@@ -128,7 +133,27 @@ def compute(opts: FitOptions, show_progress: bool = True):
         path = Path(opts.plot)
         plot_loss(result, path)
         plot_data_fit(result, path.with_name(path.stem + "_data" + (path.suffix or ".png")))
+    if opts.landscape is not None:
+        from gdcli.render.landscape import plot_landscape
+
+        plot_landscape(result, Path(opts.landscape))
     return result
+
+
+def with_landscape(result, problem, data, opts: FitOptions):
+    """The result with the loss landscape around its parameters (training loss, seeded directions)."""
+    import dataclasses
+
+    import numpy as np
+
+    from gdcli.engine.learn.landscape import landscape
+    from gdcli.engine.learn.metrics import make_tensors
+
+    theta = np.array([result.params[n] for n in problem.params])
+    theta0 = np.array([result.initial_params[n] for n in problem.params])
+    scape = landscape(make_tensors(problem, data), problem, theta, theta0, result._path, int(opts.seed),
+                      int(opts.landscape_res), float(opts.landscape_span))
+    return dataclasses.replace(result, landscape=scape)
 
 
 def check_early(opts: FitOptions) -> None:
@@ -147,6 +172,10 @@ def check_early(opts: FitOptions) -> None:
         raise UsageError(f"--scale must be one of {', '.join(SCALES)}; got '{opts.scale}'")
     if opts.test_split is not None and not 0 < float(opts.test_split) < 1:
         raise UsageError(f"--test-split must be between 0 and 1 (exclusive); got {float(opts.test_split):g}")
+    if opts.landscape is not None:
+        from gdcli.engine.learn.landscape import check_landscape
+
+        check_landscape(int(opts.landscape_res), float(opts.landscape_span))
     if opts.labels is not None and opts.data is None:
         raise UsageError("--labels goes with --data IMAGES (an IDX image file)")
 

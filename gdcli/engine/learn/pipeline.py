@@ -63,7 +63,9 @@ class FitResult:
     metrics: dict | None = None  # train/test loss and accuracy at the end, and the confusion matrix
     network: dict | None = None  # dense models: layer sizes, activation, initialisation
     test_rows: int | None = None
+    landscape: object | None = None  # gdcli/engine/learn/landscape.py's Landscape, when asked for
     _plot: dict | None = field(default=None, repr=False)
+    _path: np.ndarray | None = field(default=None, repr=False)  # θ at every epoch (of the first run)
 
 
 def initial_params(problem: Problem | Network, init, seed: int) -> np.ndarray:
@@ -227,5 +229,5 @@ def _fit(problem, data, spec: TrainSpec, init, sizes: list, tick, test) -> FitRe
         step_size=_step_size(spec),
         metrics=metrics.summary(problem, hist, data, test, last.params, tensors, test_tensors),
         network=metrics.describe(problem) if dense else None, test_rows=None if test is None else test.rows,
-        _plot=_plot_data(problem, data, last.params),
+        _plot=_plot_data(problem, data, last.params), _path=np.array([r.params for r in records]),
     )
