@@ -79,7 +79,7 @@ def landscape(tensors, problem, theta: np.ndarray, theta0: np.ndarray, path: np.
     coords = project(np.asarray(path, dtype=float), theta, d1, d2)
     steps = np.linalg.norm(np.diff(path, axis=0), axis=1).sum()
     kept = np.linalg.norm(np.diff(coords @ np.vstack([d1, d2]), axis=0), axis=1).sum()
-    ts = np.linspace(-0.25, 1.25, 2 * resolution + 1)
+    ts = np.linspace(-0.25, 1.25, 6 * -(-resolution // 3) + 1)  # a multiple of 6 intervals: t = 0 and 1 on it
     line = loss((1 - ts)[:, None] * np.asarray(theta0, dtype=float) + ts[:, None] * theta)
     text = ("filter-wise: each neuron's incoming weights scaled to the norm of θ*'s, biases fixed (Li et al. 2018)"
             if isinstance(problem, Network) else "the whole direction scaled to ‖θ*‖")
