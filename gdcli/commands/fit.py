@@ -113,7 +113,9 @@ def compute(opts: FitOptions, show_progress: bool = True):
 
         data = keep_classes(data, target, opts.subset)
     data, test = hold_out(opts, data, features, target)
-    if is_dense(opts.model, len(features)) and opts.params is None:
+    if is_dense(opts.model, len(features)):
+        if opts.params is not None:
+            raise UsageError(f"--params names an expression's parameters; --model {opts.model} has its own")
         problem = build_network(opts.model, data, features, target, opts.loss, float(opts.reg), opts.activation,
                                 opts.task)
     else:

@@ -103,7 +103,7 @@ def _classification(problem: Problem | Network, data, theta: np.ndarray, epochs:
 def _plot_data(problem: Problem | Network, data, theta: np.ndarray) -> dict | None:
     if len(problem.features) == 2 and problem.classes is not None:
         return metrics.regions(problem, data, theta)
-    outputs = problem.outputs if isinstance(problem.outputs, int) else len(problem.outputs)
+    outputs = problem.outputs if isinstance(problem, Network) else len(problem.outputs)
     if len(problem.features) != 1 or outputs != 1:
         return None
     x, y = data.column(problem.features[0]), data.column(problem.target)
@@ -162,8 +162,9 @@ def run_one(tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None 
     return records, status, seconds, times
 
 
-def _train_sizes(tensors, theta0, spec: TrainSpec, sizes, rows: int, tick, runs: list) -> None:
-    """One run per batch size from the same start, appended to `runs`; Ctrl-C stops the sweep."""
+def _train_sizes(tensors, theta0, spec: TrainSpec, sizes, rows: int, tick) -> list:
+    """One run per batch size from the same start; Ctrl-C stops the sweep."""
+    runs = []
     for m in sizes:
         if m is not None and m >= rows:
             m = None
@@ -172,6 +173,7 @@ def _train_sizes(tensors, theta0, spec: TrainSpec, sizes, rows: int, tick, runs:
         runs.append((run_spec, records, status, seconds, times))
         if status == "interrupted":
             break
+    return runs
 
 
 def fit(problem: Problem | Network, data, spec: TrainSpec, init=None, batch_sizes: list | None = None,
@@ -193,8 +195,7 @@ def _fit(problem, data, spec: TrainSpec, init, sizes: list, tick, test) -> FitRe
     tensors = metrics.make_tensors(problem, data)
     test_tensors = None if test is None else metrics.make_tensors(problem, test)
     require_finite_start(tensors, theta0, problem.params)
-    runs = []
-    _train_sizes(tensors, theta0, spec, sizes, data.rows, tick, runs)
+    runs = _train_sizes(tensors, theta0, spec, sizes, data.rows, tick)
     spec, records, status, seconds, times = runs[0]
     if not records:
         raise UsageError("interrupted before the first epoch")
