@@ -229,3 +229,33 @@ def test_plot_draws_train_and_test_curves(cli, tmp_path):
     doc = json.loads(cli("fit", "--data", "digits", "--model", "softmax", "--scale", "standard", "--epochs", "1",
                          "--json").stdout)
     assert doc["params"]["b0"] == doc["params"]["b0"] and len(doc["params"]) == 650
+
+
+def test_ctrl_c_keeps_the_network_trained_so_far_and_restores_torch(cli, monkeypatch, tmp_path):
+    import os
+    import signal
+
+    import torch
+
+    from gdcli.engine.learn import backprop
+
+    real = backprop.NetTensors.manual_loss_and_grad
+    calls = {"n": 0}
+
+    def step(self, theta, idx=None):
+        calls["n"] += 1
+        if calls["n"] == 100:  # in the fifth epoch: 180 training rows make 23 updates each
+            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C
+        return real(self, theta, idx)
+
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(backprop.NetTensors, "manual_loss_and_grad", step)
+    params = tmp_path / "p.json"
+    r = cli("fit", "--data", "digits", "--subset", "0,1", "--model", "mlp:4", "--batch-size", "8",
+            "--epochs", "1000", "--test-split", "0.5", "--save-params", params, "--json")
+    assert r.exit_code == 130
+    doc = json.loads(r.stdout)
+    assert doc["status"] == "interrupted" and len(doc["history"]) == 5  # epochs 0 to 4 finished
+    assert doc["metrics"]["test_accuracy"] == doc["history"][-1]["test_accuracy"]
+    assert json.loads(params.read_text())["status"] == "interrupted"
+    assert torch.get_num_threads() == threads  # the one-thread setting of training was undone
