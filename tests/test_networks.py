@@ -181,8 +181,12 @@ def test_bad_architectures_are_refused(model, message):
 
 
 def test_bad_losses_and_tasks_are_refused():
-    with pytest.raises(UsageError, match="does not fit a multiclass task"):
+    with pytest.raises(UsageError, match="does not fit --model mlp:3 on a multiclass task"):
         network("mlp:3", dataset("multiclass"), loss="mse")
+    with pytest.raises(UsageError, match="use one of cross-entropy, multiclass-hinge"):
+        network("svm", dataset("binary"), loss="hinge")
+    two = network("svm", dataset("binary"))  # two classes, still a score each (as the symbolic svm)
+    assert two.outputs == 2 and two.loss == "multiclass-hinge" and len(two.params) == 8
     with pytest.raises(DataError, match="needs two classes"):
         network("adaline", dataset("multiclass"))
     with pytest.raises(UsageError, match="--activation"):

@@ -56,7 +56,7 @@ def render_fit(r, console) -> None:
         c = r.closed_form
         console.print(f"closed form ({c['method']}): loss {fmt(c['loss'], 10)}; "
                       f"‖θ − θ*‖ = {num(c['param_distance'])}, loss − loss* = {num(c['loss_gap'])}")
-    if r.metrics and (r.test_rows or r.network or (r.metrics.get("confusion") and len(r.metrics["confusion"]["classes"]) > 2)):
+    if learn.has_metrics_table(r):
         learn.render_metrics(r, console)
     if r.classification:
         c = r.classification

@@ -19,6 +19,12 @@ def render_network(r, console) -> None:
                   + f"   parameters: {n['parameters']}   initialisation: {n['init']} (seed {r.seed})")
 
 
+def has_metrics_table(r) -> bool:
+    """A hold-out, a network or more than two classes: the one-line training-error summary is not enough."""
+    confusion = (r.metrics or {}).get("confusion")
+    return bool(r.metrics) and bool(r.test_rows or r.network or confusion and len(confusion["classes"]) > 2)
+
+
 def render_metrics(r, console) -> None:
     m = r.metrics
     t = Table(title="metrics (end of training)", title_justify="left")

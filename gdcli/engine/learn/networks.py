@@ -179,11 +179,11 @@ def build_network(model: str, data, features: tuple[str, ...], target: str, loss
     loss = loss or default
     if model in ("adaline", "perceptron", "logistic") and kind != "binary":
         raise DataError(f"--model {model} needs two classes in '{target}'; found {len(classes)}")
-    if loss not in NET_LOSSES[kind]:
-        raise UsageError(f"--loss {loss} does not fit a {kind} task here; use one of {', '.join(NET_LOSSES[kind])}")
-    k = len(classes) if kind == "multiclass" or model == "softmax" or model == "svm" else 1
-    if model in ("softmax", "svm") and loss not in ("cross-entropy", "multiclass-hinge"):
-        raise UsageError(f"--model {model} has one score per class; --loss must be cross-entropy or multiclass-hinge")
+    per_class = model in ("softmax", "svm")  # one score per class, also for two classes
+    allowed = ("cross-entropy", "multiclass-hinge") if per_class else NET_LOSSES[kind]
+    if loss not in allowed:
+        raise UsageError(f"--loss {loss} does not fit --model {model} on a {kind} task; use one of {', '.join(allowed)}")
+    k = len(classes) if kind == "multiclass" or per_class else 1
     sizes = (d, *hidden, k)
     if hidden:
         names = []
