@@ -84,13 +84,6 @@ class Network:
             o += n + shape[0]
         return out
 
-    @property
-    def weight_mask(self) -> np.ndarray:
-        mask = np.zeros(len(self.params))
-        for w, _, _ in self.slices():
-            mask[w] = 1.0
-        return mask
-
     def initial(self, seed: int) -> np.ndarray:
         rng = np.random.default_rng(seed)
         theta = np.zeros(len(self.params))
