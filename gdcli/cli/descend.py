@@ -14,8 +14,13 @@ def render(result: DescendResult, console) -> None:
     from gdcli.render.descend import render_descend
 
     render_descend(result.descent, console, result.every, result.all)
+    a = result.animation
     for p in result.files:
-        console.print(f"wrote {p}")
+        if a is not None and str(p) == a.path:
+            every = f"one frame per {a.stride} steps" if a.stride > 1 else "one frame per step"
+            console.print(f"wrote {p} ({a.frames} frames, {every} up to k = {a.steps})")
+        else:
+            console.print(f"wrote {p}")
 
 
 def descend(
@@ -35,6 +40,7 @@ def descend(
     every: Annotated[Optional[int], typer.Option(help="Show every N-th iterate (and the last) instead of the first and last few.", show_default=False)] = None,
     all: Annotated[Optional[bool], typer.Option("--all", help="Show every iterate.", show_default=False)] = None,
     plot: common.Plot = None,
+    animate: Annotated[Optional[Path], typer.Option(metavar="FILE.gif", help="Write a GIF of every run's path drawn step by step over the contours (over the curve in 1-D); at most 120 frames, long runs shown every s-th step.", show_default=False)] = None,
     csv: Annotated[Optional[Path], typer.Option(help="Write the iterates of every run to this CSV file.", show_default=False)] = None,
     json: common.Json = None,
     config: common.Config = None,
@@ -43,7 +49,9 @@ def descend(
 
     Example:
 
-        gdcli descend "x**2" --start 1 --lr 0.01,0.1,0.8,1,1.01
+        gdcli descend "x**2" --start 1 --lr 0.01,0.1,0.8,1,1.01 --plot sweep.png
+
+        gdcli descend "w0**2 + 10*w1**2" --start 3,1 --lr 0.02,0.09 --animate path.gif
     """
     result = common.run(DescendOptions, "descend", config, locals(), compute, document, render)
     if result is not None and result.descent.interrupted:

@@ -41,7 +41,7 @@ def fit(
     epochs: Annotated[Optional[int], typer.Option(help="Passes over the data (default 100).", show_default=False)] = None,
     init: Annotated[Optional[str], typer.Option(help="Start: random (default, seeded), zeros, or w=1.5,b=1.", show_default=False)] = None,
     seed: common.Seed = None,
-    plot: Annotated[Optional[Path], typer.Option(help="Write the loss curve to this PNG (and the data with the fit beside it as NAME_data.png).", show_default=False)] = None,
+    plot: Annotated[Optional[Path], typer.Option(help="Write the loss curve to this picture, .png, .svg or .pdf by its extension (and the data with the fit beside it as NAME_data with the same extension).", show_default=False)] = None,
     save_params: Annotated[Optional[Path], typer.Option(help="Write the trained parameters to this JSON file.", show_default=False)] = None,
     json: common.Json = None,
     config: common.Config = None,

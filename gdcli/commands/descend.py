@@ -32,6 +32,7 @@ class DescendOptions:
     every: Optional[int] = None
     all: bool = False
     plot: Optional[Path] = None
+    animate: Optional[Path] = None
     csv: Optional[Path] = None
     json: bool = False
 
@@ -47,6 +48,7 @@ class DescendResult:
     every: Optional[int] = None
     all: bool = False
     files: list = field(default_factory=list)
+    animation: Any = None  # render.descend_anim.Animation: the GIF, its frame count and stride
 
 
 def _list(value, what: str) -> list:
@@ -125,6 +127,7 @@ def compute(opts: DescendOptions) -> DescendResult:
         raise UsageError(f"'{opts.expression}' has no variables to descend on")
     x0 = parse_point(opts.start, expr.variables, "--start")
     runs = settings(opts)
+    _check_pictures(opts, len(expr.variables))
     chunk = 256  # update the bar every `chunk` steps: a Rich update per step would cost more than the step
     flag, restore = _interruptible()
     try:
@@ -151,7 +154,25 @@ def compute(opts: DescendOptions) -> DescendResult:
         from gdcli.render.descend_files import plot
 
         files.append(plot(result, opts.plot, expr))
-    return DescendResult(result, opts.every, bool(opts.all), files)
+    animation = None
+    if opts.animate is not None:
+        from gdcli.render.descend_anim import animate
+
+        animation = animate(result, opts.animate, expr)
+        files.append(Path(animation.path))
+    return DescendResult(result, opts.every, bool(opts.all), files, animation)
+
+
+def _check_pictures(opts: DescendOptions, n: int) -> None:
+    """File names and dimensions, before any step is taken."""
+    from gdcli.render.output import picture_path
+
+    if opts.plot is not None:
+        picture_path(opts.plot)
+    if opts.animate is not None:
+        picture_path(opts.animate, "--animate", animation=True)
+        if n > 2:
+            raise UsageError(f"--animate draws paths in one or two variables; this expression has {n}")
 
 
 def artifacts(result: DescendResult, opts: DescendOptions, out_dir) -> list[Path]:
@@ -169,4 +190,8 @@ def document(result: DescendResult) -> dict:
 
     doc = descend_document(result.descent, result.every)
     doc["files"] = [str(p) for p in result.files]
+    if result.animation is not None:
+        from gdcli.render.output import jsonable
+
+        doc["animation"] = jsonable(result.animation)
     return doc

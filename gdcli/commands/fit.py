@@ -84,6 +84,10 @@ def compute(opts: FitOptions, show_progress: bool = True):
     if opts.epochs < 0:
         raise UsageError("--epochs must be >= 0")
     sizes = batch_sizes(opts.batch_size)
+    if opts.plot is not None:
+        from gdcli.render.output import picture_path
+
+        picture_path(opts.plot)  # before training: the extension picks the format
     spec = TrainSpec(optimizer=opts.optimizer, lr=float(opts.lr), epochs=int(opts.epochs), batch_size=sizes[0],
                      gradient=opts.gradient, seed=int(opts.seed), momentum=float(opts.momentum),
                      beta1=float(opts.beta1), beta2=float(opts.beta2), eps=float(opts.eps),
@@ -110,7 +114,7 @@ def compute(opts: FitOptions, show_progress: bool = True):
 
         path = Path(opts.plot)
         plot_loss(result, path)
-        plot_data_fit(result, path.with_name(path.stem + "_data" + (path.suffix or ".png")))
+        plot_data_fit(result, path.with_name(path.stem + "_data" + path.suffix))
     return result
 
 

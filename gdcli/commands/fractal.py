@@ -115,8 +115,10 @@ def compute(opts: FractalOptions):
     except ValueError as exc:
         raise UsageError(f"--window: {exc}; e.g. --window 1.5:2.5,0.5:1.5") from None
     out = Path(opts.out) if opts.out else None
-    if out is not None and out.suffix.lower() != ".png":
-        raise UsageError(f"--out must name a .png file; got '{out}'")
+    if out is not None:
+        from gdcli.render.output import picture_path
+
+        picture_path(out, "--out")
     _check_colormap(opts.colormap)
     X, y = read_samples(opts.data) if opts.data is not None else (SEED_X, SEED_Y)
     prob = problem(X, y)
