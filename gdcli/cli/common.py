@@ -25,6 +25,7 @@ Vars = Annotated[Optional[str], typer.Option("--vars", help="Variable order, e.g
 At = Annotated[Optional[str], typer.Option("--at", help="The point: w0=3,w1=4, or 3,4 in variable order.", show_default=False)]
 Seed = Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0).", show_default=False)]
 Plot = Annotated[Optional[Path], typer.Option("--plot", help="Write a picture to this file; the extension picks the format: .png, .svg or .pdf.", show_default=False)]
+Levels = Annotated[Optional[str], typer.Option("--levels", metavar="L1,L2,...", help="Contour levels of a two-variable --plot, e.g. 1,2,5 (default: spread over the window).", show_default=False)]
 Expr = Annotated[Optional[str], typer.Argument(help="The expression, e.g. \"2*w0**2 + 3*w1**2\".", show_default=False)]
 # The optimisers' hyper-parameters, shared by descend and fit (gdcli/engine/optim/transforms.py).
 Momentum = Annotated[Optional[float], typer.Option(help="Momentum β for momentum and nesterov (default 0.9).", show_default=False)]

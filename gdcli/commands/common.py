@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,40 @@ def build_options(cls, config: Path | None, given: dict, command: str | None = N
         names = [("the expression" if m == "expression" else "--" + m.replace("_", "-")) for m in missing]
         raise UsageError(f"missing {' and '.join(names)} (give it on the command line or in --config FILE.yaml)")
     return cls(**values)
+
+
+def picture_options(plot, levels, n: int) -> list[float] | None:
+    """Check --plot and --levels before any work: the file's extension, one or two variables, the levels."""
+    if plot is None:
+        if levels is not None:
+            raise UsageError("--levels picks the contour levels of a --plot; give --plot FILE too")
+        return None
+    from gdcli.render.output import picture_path
+
+    picture_path(plot)
+    if n not in (1, 2):
+        raise UsageError(f"--plot draws functions of one or two variables; this one has {n}")
+    if levels is None:
+        return None
+    if n != 2:
+        raise UsageError("--levels picks contour levels, which a function of two variables has; this one has one")
+    from gdcli.expr import parse_vector
+
+    items = levels if isinstance(levels, (list, tuple)) else [levels]
+    values = [float(v) for item in items for v in parse_vector(str(item), None, "--levels")]
+    if not values or not all(math.isfinite(v) for v in values):
+        raise UsageError(f"--levels must be finite numbers such as 1,2,5; got {levels!r}")
+    return sorted(set(values))
+
+
+def draw(fig, path) -> Path:
+    """Save a figure to the picture file and close it."""
+    from gdcli.render.output import pyplot, save_figure
+
+    try:
+        return save_figure(fig, path)
+    finally:
+        pyplot().close(fig)
 
 
 def document(result) -> dict:

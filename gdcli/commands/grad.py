@@ -20,6 +20,8 @@ class GradOptions:
     direction: Any = None
     step: Any = None
     method: str = "symbolic"
+    plot: Any = None
+    levels: Any = None  # contour levels of the 2-D plot, e.g. 1,2,5
     json: bool = False
 
 
@@ -39,7 +41,13 @@ def compute(opts: GradOptions):
     if direction is not None and not direction.any():
         raise UsageError("--direction must not be the zero vector")
     step = None if opts.step is None else parse_vector(opts.step, n, "--step")
-    return gradient_at(expr, x, method=opts.method, direction=direction, step=step)
+    levels = common.picture_options(opts.plot, opts.levels, n)
+    result = gradient_at(expr, x, method=opts.method, direction=direction, step=step)
+    if opts.plot is not None:
+        from gdcli.render.calculus_plots import grad_figure
+
+        common.draw(grad_figure(result, expr, levels), opts.plot)
+    return result
 
 
 document = common.document  # the result dataclass as JSON
