@@ -189,7 +189,6 @@ def test_expect(cli, text, expect, code):
     (["x**2", "--domain", "x>3, x<1"], "empty"),
     (["x**2", "--domain", "x+1>0"], "single variable"),
     (["foo(x)"], "unknown function"),
-    (["x*y*z", "--plot", "p.png"], "one or two variables"),
 ])
 def test_bad_input_exit_2(cli, tmp_path, args, message):
     r = cli("convex", *args)

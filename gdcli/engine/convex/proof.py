@@ -70,6 +70,7 @@ class ConvexResult:
     expected: str | None = None  # --expect, and whether the verdict satisfies it
     expect_met: bool | None = None
     plot: str | None = None
+    plot_note: str | None = None  # why no picture was drawn (a function of three variables), if one was asked for
 
 
 def satisfies(verdict: str, expected: str) -> bool:
