@@ -77,8 +77,7 @@ def picture_options(plot, levels, n: int) -> list[float] | None:
         raise UsageError("--levels picks contour levels, which a function of two variables has; this one has one")
     from gdcli.expr import parse_vector
 
-    items = levels if isinstance(levels, (list, tuple)) else [levels]
-    values = [float(v) for item in items for v in parse_vector(str(item), None, "--levels")]
+    values = [float(v) for v in parse_vector(levels, None, "--levels")]
     if not values or not all(math.isfinite(v) for v in values):
         raise UsageError(f"--levels must be finite numbers such as 1,2,5; got {levels!r}")
     return sorted(set(values))
