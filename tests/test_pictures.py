@@ -389,3 +389,16 @@ def test_no_matplotlib_without_a_picture(args):
                        env=os.environ, timeout=120)
     json.loads(p.stdout)
     assert p.stderr.strip().splitlines()[-1] == "MPL False", p.stderr
+
+
+def test_the_readme_pictures_exist_and_come_from_the_script():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    shown = re.findall(r'<img src="(docs/[^"]+\.png)"', (root / "README.md").read_text(encoding="utf-8"))
+    script = (root / "scripts" / "docs_pictures.py").read_text(encoding="utf-8")
+    assert len(shown) == 3
+    for rel in shown:
+        assert f'"{Path(rel).name}"' in script
+        picture(root / rel, (400, 250))

@@ -79,7 +79,7 @@ def _tangent(ax, f, df, x0: float, xs, ys, name: str = "A") -> str:
     if not below.any():
         return "the curve lies above the tangent on this window"
     ax.fill_between(xs, ys, line, where=below, color="crimson", alpha=0.25, label="curve below the tangent")
-    return f"the curve dips below the tangent (e.g. at {fmt(xs[below][np.argmin(gap[below])], 4)})"
+    return f"the curve dips below the tangent (farthest at x = {fmt(xs[below][np.argmin(gap[below])], 4)} here)"
 
 
 def convex_figure(r, expr, domain, chord: Chord | None = None, tangent: float | None = None):

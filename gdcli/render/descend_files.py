@@ -76,10 +76,12 @@ def _loss_panel(ax, result, leaving) -> None:
     staying = [f[np.isfinite(f)] for r, f in ((r, fs(r)) for r in runs) if not leaving[id(r)]]
     every = [f[np.isfinite(f)] for f in map(fs, runs)]
     scope = np.concatenate(staying if any(v.size for v in staying) else every) if runs else np.empty(0)
-    log = scope.size and np.all(scope > 0) and scope.max() / scope.min() > 100
+    # a log axis when f ≥ 0 spans decades; an f that reaches exactly 0 is left off it, not a reason to drop it
+    scope = scope[scope > 0] if scope.size and np.all(scope >= 0) else scope
+    log = bool(scope.size and np.all(scope > 0) and scope.max() / scope.min() > 100)
     for i, run in enumerate(runs):
         k, f = ks(run), fs(run)
-        ok = np.isfinite(f)
+        ok = np.isfinite(f) & ((f > 0) if log else True)
         ax.plot(k[ok], f[ok], label=_label(run), lw=1.4, color=f"C{i % 10}", ls=("-", "--", "-.", ":")[i % 4])
     if log:
         ax.set_yscale("log")
