@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdcli.render.output import fmt, pyplot
-from gdcli.render.plotting import grid_values, square_window
+from gdcli.render.plotting import frame_box, grid_values, square_window
 
 
 @dataclass(frozen=True)
@@ -134,12 +134,7 @@ def convex_figure(r, expr, domain, chord: Chord | None = None, tangent: float | 
             ax.plot(*w.point, "o", color="crimson", mec="white", zorder=6)
             ax.annotate("", np.asarray(w.point) + np.asarray(w.eigenvector) * 0.15 * float(np.max(hi - lo)), w.point,
                         arrowprops=dict(arrowstyle="-|>", color="crimson", lw=2))
-        ax.set_xlim(lo[0], hi[0])
-        ax.set_ylim(lo[1], hi[1])
-        if equal:
-            ax.set_aspect("equal", adjustable="box")
-        ax.set_xlabel(r.variables[0])
-        ax.set_ylabel(r.variables[1])
+        frame_box(ax, lo, hi, equal, r.variables)
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig

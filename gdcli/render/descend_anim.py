@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from gdcli.render.descend_files import _label, escapes, fs, runs_of, xs
+from gdcli.render.descend_files import _label, contour_backdrop, escapes, fs, runs_of, staying_points, xs
 from gdcli.render.output import pyplot, save_animation
-from gdcli.render.plotting import (END, MINIMUM, PATH_STYLES, START, contour_levels, exit_point, grid_values,
-                                   known_minimum, padded_window, square_window, until_it_leaves)
+from gdcli.render.plotting import END, PATH_STYLES, START, exit_point, until_it_leaves
 from gdcli.render.progress import progress
 
 MAX_FRAMES = 120  # a GIF of more frames is slow to write and to watch; longer runs are shown every s-th step
@@ -32,13 +30,6 @@ def frame_plan(longest: int, cap: int = MAX_FRAMES) -> tuple[int, int]:
     return math.ceil(longest / stride) + 1, stride
 
 
-def _window(result, expr, paths, leaving):
-    kept = [p for p, r in zip(paths, runs_of(result)) if not leaving[id(r)]] or paths
-    pts = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for p in kept])
-    near = pts[np.all(np.abs(pts) < 1e6, axis=1)]
-    return near if len(near) else pts
-
-
 def animate(result, path, expr) -> Animation:
     """Write the GIF; one frame per `stride` steps of the longest run, at most MAX_FRAMES."""
     from matplotlib.animation import FuncAnimation
@@ -51,8 +42,8 @@ def animate(result, path, expr) -> Animation:
     longest = max(len(p) for p in paths) - 1
     frames, stride = frame_plan(longest)
     fig, ax = plt.subplots(figsize=(6.4, 5.0) if n == 2 else (6.4, 4.4))
-    pts = _window(result, expr, paths, leaving)
     if n == 1:
+        pts = staying_points(result, leaving)
         lo, hi = pts[:, 0].min(), pts[:, 0].max()
         pad = max((hi - lo) * 0.15, 0.5)
         grid = np.linspace(lo - pad, hi + pad, 400)
@@ -70,21 +61,7 @@ def animate(result, path, expr) -> Animation:
         tracks = [np.column_stack([p[:, 0], y]) for p, y in zip(paths, ys)]
         lo, hi = np.array([ax.get_xlim()[0], ax.get_ylim()[0]]), np.array([ax.get_xlim()[1], ax.get_ylim()[1]])
     else:
-        best = known_minimum(expr, result)
-        lo, hi = padded_window(pts if best is None else np.vstack([pts, best]))
-        lo, hi, equal = square_window(lo, hi)
-        X, Y, Z = grid_values(expr, lo, hi, n=160)
-        levels = contour_levels(Z)
-        if levels is not None:
-            ax.contour(X, Y, Z, levels=levels, linewidths=0.6, cmap="viridis")
-        if best is not None:
-            ax.plot(*best, zorder=6, label="minimum", **MINIMUM)
-        ax.set_xlim(lo[0], hi[0])
-        ax.set_ylim(lo[1], hi[1])
-        if equal:
-            ax.set_aspect("equal", adjustable="box")
-        ax.set_xlabel(result.variables[0])
-        ax.set_ylabel(result.variables[1])
+        lo, hi = contour_backdrop(ax, result, expr, leaving, n=160)
         tracks = paths
     lines, heads, exits = [], [], []
     for i, (track, run) in enumerate(zip(tracks, runs)):

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from gdcli.render.output import pyplot, save_figure, write_atomic
-from gdcli.render.plotting import (contour_levels, draw_path, grid_values, known_minimum, marker_legend,
-                                   exit_marker, padded_window, square_window, symlog_axis, until_it_leaves, MINIMUM)
+from gdcli.render.plotting import (MINIMUM, contour_levels, draw_path, exit_marker, frame_box, grid_values,
+                                   known_minimum, marker_legend, padded_window, square_window, symlog_axis,
+                                   until_it_leaves)
 
 
 def _cell(v) -> str:
@@ -125,33 +126,40 @@ def _paths_panel(fig, ax, result, expr, leaving) -> None:
     """The paths over the contours of f, on equal axes, with start, end and (for a quadratic) the minimum."""
     runs = runs_of(result)
     paths = [xs(r) for r in runs]
-    kept = [p for p, r in zip(paths, runs) if not leaving[id(r)]] or paths
-    pts = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for p in kept])
-    near = pts[np.all(np.abs(pts) < 1e6, axis=1)]  # a diverging path's far points would shrink the others
-    pts = near if len(near) else pts  # ... unless every point is far out (a start at 1e7 is no divergence)
-    best = known_minimum(expr, result)
-    lo, hi = padded_window(pts if best is None else np.vstack([pts, best]))
-    lo, hi, equal = square_window(lo, hi)
-    if expr is not None:
-        X, Y, Z = grid_values(expr, lo, hi)
-        levels = contour_levels(Z)
-        if levels is not None:
-            ax.contour(X, Y, Z, levels=levels, linewidths=0.6, cmap="viridis", zorder=1)
+    lo, hi = contour_backdrop(ax, result, expr, leaving)
     for i, (p, run) in enumerate(zip(paths, runs)):
         if leaving[id(run)]:
             p, left = until_it_leaves(p, lo, hi)
             if left:
                 exit_marker(ax, p[-1], lo, hi, f"C{i % 10}")
         draw_path(ax, p, i, _label(run) + (" (▲ leaves the window)" if leaving[id(run)] else ""))
+    marker_legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+
+
+def staying_points(result, leaving) -> np.ndarray:
+    """The finite iterates of the runs that stay (all runs if none does), without a diverging path's far points."""
+    paths = [xs(r) for r in runs_of(result) if not leaving[id(r)]] or [xs(r) for r in runs_of(result)]
+    pts = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for p in paths])
+    near = pts[np.all(np.abs(pts) < 1e6, axis=1)]  # a diverging path's far points would shrink the others
+    return near if len(near) else pts  # ... unless every point is far out (a start at 1e7 is no divergence)
+
+
+def contour_backdrop(ax, result, expr, leaving, n: int = 200):
+    """The window around the staying paths (and a quadratic's minimum, starred), squared for equal axes, with the
+    contours of f; returns the window (lo, hi)."""
+    pts = staying_points(result, leaving)
+    best = known_minimum(expr, result)
+    lo, hi = padded_window(pts if best is None else np.vstack([pts, best]))
+    lo, hi, equal = square_window(lo, hi)
+    if expr is not None:
+        X, Y, Z = grid_values(expr, lo, hi, n)
+        levels = contour_levels(Z)
+        if levels is not None:
+            ax.contour(X, Y, Z, levels=levels, linewidths=0.6, cmap="viridis", zorder=1)
     if best is not None:
-        ax.plot(*best, zorder=6, **MINIMUM)
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
-    if equal:
-        ax.set_aspect("equal", adjustable="box")
-    ax.set_xlabel(result.variables[0])
-    ax.set_ylabel(result.variables[1])
-    marker_legend(ax, minimum=best is not None, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+        ax.plot(*best, zorder=6, label="minimum", **MINIMUM)
+    frame_box(ax, lo, hi, equal, result.variables)
+    return lo, hi
 
 
 def figure(result, expr=None):

@@ -33,6 +33,16 @@ def padded_window(points, pad: float = 0.15, least: float = 0.5):
     return lo - margin, hi + margin
 
 
+def frame_box(ax, lo, hi, equal: bool, names) -> None:
+    """The axes' limits, equal aspect when asked, and the two parameters' names."""
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    if equal:
+        ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+
+
 def grid_values(expr, lo, hi, n: int = 200, inside=None):
     """f on an n×n grid of the box [lo, hi]: (X, Y, Z); NaN where f is not finite or outside `inside`."""
     X, Y = np.meshgrid(np.linspace(lo[0], hi[0], n), np.linspace(lo[1], hi[1], n))
