@@ -103,7 +103,8 @@ def test_grad_tangent_slope_and_the_step_read_back_from_the_figure(cli, tmp_path
     assert act.get_ydata()[1] == pytest.approx(1.9 ** 3)  # f(x + δ)
     close(fig)
     out = tmp_path / "g.png"
-    assert cli("grad", "x**3", "--at", "1.5", "--step", "0.4", "--plot", out).exit_code == 0
+    r = cli("grad", "x**3", "--at", "1.5", "--step", "0.4", "--plot", out)
+    assert r.exit_code == 0 and r.stdout.endswith(f"plot: {out}\n")
     picture(out)
 
 

@@ -91,6 +91,12 @@ def exit_codes():
         raise typer.Exit(3) from None
 
 
+def say_picture(result, plot, json) -> None:
+    """`plot: FILE` under the tables once a picture given by flag was written."""
+    if result is not None and plot is not None and not json:
+        typer.echo(f"plot: {plot}")
+
+
 def run(cls, command: str, config: Path | None, given: dict, compute: Callable, document: Callable, render: Callable):
     """Build options, compute, then print JSON or the tables; returns the result for a command to act on."""
     with exit_codes():

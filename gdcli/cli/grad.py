@@ -35,4 +35,5 @@ def grad(
 
         gdcli grad "sqrt(w0**2 + w1**2)" --at 3,4 --plot field.png --levels 1,2,5
     """
-    common.run(GradOptions, "grad", config, locals(), compute, document, render)
+    result = common.run(GradOptions, "grad", config, locals(), compute, document, render)
+    common.say_picture(result, plot, json)

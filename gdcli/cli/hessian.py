@@ -33,4 +33,5 @@ def hessian(
 
         gdcli hessian "exp(x)" --at 0 --plot taylor.png
     """
-    common.run(HessianOptions, "hessian", config, locals(), compute, document, render)
+    result = common.run(HessianOptions, "hessian", config, locals(), compute, document, render)
+    common.say_picture(result, plot, json)

@@ -7,9 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-import numpy as np
-
-
 from gdcli.commands import common
 from gdcli.errors import UsageError
 
@@ -100,6 +97,8 @@ def compute(opts: ConvexOptions):
 
 def _plot(result, expr, opts: ConvexOptions, path: Path, chord=None, tangent=None):
     """(the picture written, None) or (None, why not): a picture that cannot be drawn never hides the verdict."""
+    import numpy as np
+
     from gdcli.engine.convex.domain import make_domain
 
     n = len(result.variables)
