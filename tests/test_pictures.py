@@ -111,10 +111,10 @@ def test_grad_tangent_slope_and_the_step_read_back_from_the_figure(cli, tmp_path
 def test_grad_two_variables_surface_arrow_field_and_levels(cli, tmp_path):
     r, fig = _grad("sqrt(w0**2 + w1**2)", "3,4", levels=[1, 2, 5])
     surface, field = fig.axes[0], fig.axes[1]
-    (arrow,) = [c for c in surface.collections if c.get_gid() == "minus-gradient"]
-    a, b = arrow._segments3d[0]
-    tip = a if np.allclose(b, [3, 4, 5]) else b
-    d = tip - np.array([3.0, 4.0, 5.0])
+    (arrow,) = [ln for ln in surface.get_lines() if ln.get_gid() == "minus-gradient"]
+    tail, tip = np.array(arrow.get_data_3d()).T
+    assert tail.tolist() == [3.0, 4.0, 5.0]
+    d = tip - tail
     # −∇f = −(0.6, 0.8) in the plane and f falls by ‖∇f‖² = 1 per unit t along it
     assert d / np.linalg.norm(d) == pytest.approx(np.array([-0.6, -0.8, -1.0]) / math.sqrt(2))
     (q,) = [c for c in field.collections if c.get_gid() == "field"]
@@ -134,6 +134,26 @@ def test_grad_two_variables_surface_arrow_field_and_levels(cli, tmp_path):
     out = tmp_path / "g2.png"
     assert cli("grad", "sqrt(w0**2 + w1**2)", "--at", "3,4", "--plot", out, "--levels", "1,2,5").exit_code == 0
     picture(out, (800, 400))
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+def test_grad_pictures_at_extreme_scales(scale):
+    """1e300: the field keeps every arrow (no overflow in the norms); 1e-300: f is drawn in units of 1e-300."""
+    r, fig = _grad(f"{scale:g}*(x**2 + y**2)", "1,1")
+    (q,) = [c for c in fig.axes[1].collections if c.get_gid() == "field"]
+    assert len(q.U) == 15 * 15 - 0 and np.all(np.isfinite(q.U))  # the grid misses the origin: no zero vector
+    close(fig)
+    r, fig = _grad(f"{scale:g}*x**3", "1", step="0.3")
+    ax = fig.axes[0]
+    (tangent,) = lines(ax, "tangent")
+    x, y = tangent.get_data()
+    label = ax.get_ylabel()
+    assert label == "f" if scale > 1 else label == "f (× 1e-299)"  # f reaches 2.2³·1e-300 on the window
+    unit = 1.0 if scale > 1 else 1e-299
+    assert (y[-1] - y[0]) / (x[-1] - x[0]) * unit == pytest.approx(3 * scale)
+    lo, hi = ax.get_ylim()
+    assert hi - lo > 0.5 * 2.2 ** 3 * scale / unit  # the axis spans the curve, not a collapsed ±0.05
+    close(fig)
 
 
 # -- hessian -----------------------------------------------------------------------------------------------

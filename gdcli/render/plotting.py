@@ -43,6 +43,15 @@ def frame_box(ax, lo, hi, equal: bool, names) -> None:
     ax.set_ylabel(names[1])
 
 
+def norms(v) -> np.ndarray:
+    """Euclidean norms along the last axis without overflow (a gradient of 1e300 has norm 1e300, not inf)."""
+    v = np.asarray(v, dtype=float)
+    big = np.max(np.abs(v), axis=-1, keepdims=True)
+    safe = np.where(big > 0, big, 1.0)
+    with np.errstate(invalid="ignore"):
+        return (big * np.sqrt(np.sum((v / safe) ** 2, axis=-1, keepdims=True)))[..., 0]
+
+
 def grid_values(expr, lo, hi, n: int = 200, inside=None):
     """f on an n×n grid of the box [lo, hi]: (X, Y, Z); NaN where f is not finite or outside `inside`."""
     X, Y = np.meshgrid(np.linspace(lo[0], hi[0], n), np.linspace(lo[1], hi[1], n))
