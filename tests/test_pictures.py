@@ -44,13 +44,15 @@ def test_the_extension_picks_the_format_for_every_plot(cli, tmp_path, ext, magic
             ("convex", "x**2", "--plot"),
             ("descend", "x**2", "--start", "1", "--steps", "5", "--plot"),
             ("gradcheck", "exp(x)*sin(y)", "--at", "1,2", "--plot"),
-            ("fractal", "--points", "5000", "--resolution", "80", "--out")]
+            ("fractal", "--points", "5000", "--resolution", "80", "--out"),
+            ("fit", "--generate", "2*x + 1", "--n", "20", "--model", "w*x + b", "--epochs", "5", "--plot")]
     for args in runs:
         out = tmp_path / f"{args[0]}{ext}"
         r = cli(*args, out)
         assert r.exit_code == 0, r.stderr
         data = out.read_bytes()
         assert magic in data[:400], (args[0], data[:40])
+    assert magic in (tmp_path / f"fit_data{ext}").read_bytes()[:400]  # fit's second picture, same format
 
 
 @pytest.mark.parametrize("args, message", [
