@@ -157,3 +157,19 @@ def test_default_step_is_still_exactly_representable():
         for method in ("forward", "central"):
             h = effective_step(x, method)
             assert (x + h) - x == h and h > 0
+
+
+@pytest.mark.parametrize("method, count", [("forward", 11), ("backward", 11), ("central", 21), ("richardson", 41)])
+def test_evaluation_count_is_seed_002s(method, count):
+    # "30,730 parameters, 30,731 evaluations": one-sided differences need f at x and at x + h·e_i for each i.
+    calls = []
+    expr = compile_expression(" + ".join(f"w{i}**2" for i in range(10)))
+
+    def f(X):
+        calls.extend(map(tuple, np.atleast_2d(X)))
+        return expr.f(X)
+
+    x = np.ones(10)
+    r = check_gradient(f, x, expr.grad(x), variables=list(expr.variables), subject="sum", analytic_source="symbolic",
+                       method=method)
+    assert r.evaluations == count == len(set(calls))
