@@ -39,7 +39,7 @@ def effective_step(x, method: str = "central", h=None, dtype=np.float64) -> np.n
 
 
 def step_error(x, h: np.ndarray) -> np.ndarray:
-    """|((x + h) − x) − h| / h per coordinate, in x's dtype: how far the step the points really differ by is from h."""
+    """|((x + h) − x) − h| / h per coordinate, in x's dtype: how far the step between the points is from h."""
     x = np.asarray(x)
     h = np.asarray(h, dtype=x.dtype)
     with np.errstate(all="ignore"):
