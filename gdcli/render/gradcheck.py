@@ -41,8 +41,9 @@ def render_gradcheck(r, console) -> None:
     slipped = [c for c in r.components if c.step_error > 1e-6]
     if slipped:
         c = max(slipped, key=lambda c: c.step_error)
-        console.print(f"[yellow]h = {c.h:.3g} is below what {c.variable} = {fmt(r.point[r.variables.index(c.variable)])} "
-                      f"can resolve in {r.dtype}: x + h − x is {c.step_error:.0%} off h[/]")
+        at = fmt(r.point[r.variables.index(c.variable)])
+        console.print(f"[yellow]h = {c.h:.3g} is below what {c.variable} = {at} can resolve in {r.dtype}: "
+                      f"x + h − x is {c.step_error:.0%} off h[/]")
     for k in r.kinks:
         if k.arguments:
             args = (f" (its argument{'s' * (len(k.arguments) != 1)} {', '.join(k.arguments)} = "

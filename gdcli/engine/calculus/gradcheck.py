@@ -98,9 +98,10 @@ def check_gradient(f: Callable[[np.ndarray], np.ndarray], x, analytic, *, variab
     if not np.isfinite(value):
         raise UsageError(f"f is not finite at the point (f = {value}); choose a point in its domain")
     numeric = combine(values[1:], steps, method)
-    # A step below the default one must not raise the floor: its round-off is the user's to see, not to hide.
-    floor = auto_floor(value, np.maximum(steps, effective_step(x, method, None, dt)), tol, dt) if floor is None \
-        else float(floor)
+    if floor is None:
+        # A step below the default one must not raise the floor: its round-off is the user's to see, not to hide.
+        floor = auto_floor(value, np.maximum(steps, effective_step(x, method, None, dt)), tol, dt)
+    floor = float(floor)
     rel = relative_errors(a, numeric, floor)
     err = np.abs(a - numeric)
     kinks = kinks_at(x.astype(float), np.abs(steps).astype(float)) if kinks_at else []
@@ -134,7 +135,8 @@ def check_gradient(f: Callable[[np.ndarray], np.ndarray], x, analytic, *, variab
         value=value, method=method, dtype=dtype, tol=tol, floor=floor, passed=passed, verdict=verdict,
         max_relative_error=float(np.max(rel, initial=0.0)), max_abs_error=float(np.max(err, initial=0.0)),
         worst=worst, failing=failing, components=components, differentiable=not bent, kinks=kinks,
-        vectorised=vectorised, evaluations=len(P) + (method not in ("forward", "backward")), strict=strict, sweep=sweep,
+        vectorised=vectorised, evaluations=len(P) + (method not in ("forward", "backward")),  # P has x if one-sided
+        strict=strict, sweep=sweep,
         interrupted=bool(sweep and sweep.interrupted), roundoff=round_off(value, steps, dt),
     )
 

@@ -42,8 +42,9 @@ def step_error(x, h: np.ndarray) -> np.ndarray:
     """|((x + h) − x) − h| / h per coordinate, in x's dtype: how far the step between the points is from h."""
     x = np.asarray(x)
     h = np.asarray(h, dtype=x.dtype)
+    moved, h64 = ((x + h) - x).astype(np.float64), h.astype(np.float64)
     with np.errstate(all="ignore"):
-        return (np.abs(((x + h) - x).astype(np.float64) - h.astype(np.float64)) / h.astype(np.float64))
+        return np.abs(moved - h64) / h64
 
 
 def perturbed_points(x, h: np.ndarray, method: str) -> np.ndarray:
