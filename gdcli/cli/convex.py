@@ -26,6 +26,7 @@ def convex(
     samples: Annotated[Optional[int], typer.Option(help="Random points (and Jensen triples) to sample when no proof applies (default 4000).", show_default=False)] = None,
     seed: common.Seed = None,
     plot: common.Plot = None,
+    time_limit: common.TimeLimit = None,
     json: common.Json = None,
     config: common.Config = None,
 ):

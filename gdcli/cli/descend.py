@@ -36,6 +36,7 @@ def descend(
     all: Annotated[Optional[bool], typer.Option("--all", help="Show every iterate.", show_default=False)] = None,
     plot: common.Plot = None,
     csv: Annotated[Optional[Path], typer.Option(help="Write the iterates of every run to this CSV file.", show_default=False)] = None,
+    time_limit: common.TimeLimit = None,
     json: common.Json = None,
     config: common.Config = None,
 ):

@@ -22,6 +22,7 @@ def grad(
     direction: Annotated[Optional[str], typer.Option(help="Add the directional derivative along this vector (normalised), e.g. 1,1.", show_default=False)] = None,
     step: Annotated[Optional[str], typer.Option(help="Add the first-order predicted change ∇f·δ beside the actual f(x+δ)−f(x), e.g. 0.0003,0.0004.", show_default=False)] = None,
     method: Annotated[Optional[str], typer.Option(help="symbolic (default), autodiff (torch), numeric (central differences) or all.", show_default=False)] = None,
+    time_limit: common.TimeLimit = None,
     json: common.Json = None,
     config: common.Config = None,
 ):

@@ -20,6 +20,7 @@ def hessian(
     at: common.At = None,
     vars: common.Vars = None,
     step: Annotated[Optional[str], typer.Option(help="Add the Taylor table for this step δ: actual f(x+δ) vs first- and second-order predictions.", show_default=False)] = None,
+    time_limit: common.TimeLimit = None,
     json: common.Json = None,
     config: common.Config = None,
 ):

@@ -23,6 +23,7 @@ class ConvexOptions:
     samples: int = 4000
     seed: int = 0
     plot: Any = None
+    time_limit: float = common.DEFAULT_TIME_LIMIT
     json: bool = False
 
 
@@ -46,9 +47,11 @@ def _decide(opts: ConvexOptions):
         raise UsageError("--samples and --seed must be integers") from None
     if not 10 <= samples <= 10_000_000:
         raise UsageError(f"--samples must be between 10 and 10000000; got {samples}")
-    expr = compile_expression(opts.expression, opts.vars)
+    budget = common.budget(opts)
+    with budget.step("parsing"):
+        expr = compile_expression(opts.expression, opts.vars)
     with progress("convex: sampling", total=2) as bar:
-        result = decide_convexity(expr, opts.domain, samples=samples, seed=seed, tick=bar.update)
+        result = decide_convexity(expr, opts.domain, samples=samples, seed=seed, tick=bar.update, budget=budget)
     if expect is not None:
         result = dataclasses.replace(result, expected=expect, expect_met=satisfies(result.verdict, expect))
     return expr, result

@@ -33,6 +33,7 @@ class DescendOptions:
     all: bool = False
     plot: Optional[Path] = None
     csv: Optional[Path] = None
+    time_limit: float = common.DEFAULT_TIME_LIMIT
     json: bool = False
 
 
@@ -120,11 +121,17 @@ def compute(opts: DescendOptions) -> DescendResult:
     from gdcli.expr import compile_expression, parse_point
     from gdcli.render.progress import progress
 
-    expr = compile_expression(opts.expression, opts.vars)
+    budget = common.budget(opts)
+    with budget.step("parsing"):
+        expr = compile_expression(opts.expression, opts.vars)
     if not expr.variables:
         raise UsageError(f"'{opts.expression}' has no variables to descend on")
     x0 = parse_point(opts.start, expr.variables, "--start")
     runs = settings(opts)
+    with budget.step("symbolic differentiation"):  # the loop's evaluators, built before the first step
+        expr.value_and_grad(x0)
+    with budget.step("the symbolic Hessian"):  # Newton's steps, the curvature table and the start's class
+        expr.hessian(x0)
     chunk = 256  # update the bar every `chunk` steps: a Rich update per step would cost more than the step
     flag, restore = _interruptible()
     try:

@@ -20,6 +20,7 @@ class GradOptions:
     direction: Any = None
     step: Any = None
     method: str = "symbolic"
+    time_limit: float = common.DEFAULT_TIME_LIMIT
     json: bool = False
 
 
@@ -32,14 +33,16 @@ def compute(opts: GradOptions):
 
     if opts.method not in GRAD_METHODS:
         raise UsageError(f"--method must be one of {', '.join(GRAD_METHODS)}; got '{opts.method}'{common.suggest(opts.method, GRAD_METHODS)}")
-    expr = compile_expression(opts.expression, opts.vars)
+    budget = common.budget(opts)
+    with budget.step("parsing"):
+        expr = compile_expression(opts.expression, opts.vars)
     x = expr.point(opts.at)
     n = len(expr.variables)
     direction = None if opts.direction is None else parse_vector(opts.direction, n, "--direction")
     if direction is not None and not direction.any():
         raise UsageError("--direction must not be the zero vector")
     step = None if opts.step is None else parse_vector(opts.step, n, "--step")
-    return gradient_at(expr, x, method=opts.method, direction=direction, step=step)
+    return gradient_at(expr, x, method=opts.method, direction=direction, step=step, budget=budget)
 
 
 document = common.document  # the result dataclass as JSON

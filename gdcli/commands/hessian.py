@@ -17,6 +17,7 @@ class HessianOptions:
     at: Any = None  # may be left out when the expression has no variables
     vars: Any = None
     step: Any = None
+    time_limit: float = common.DEFAULT_TIME_LIMIT
     json: bool = False
 
 
@@ -27,10 +28,12 @@ def compute(opts: HessianOptions):
     from gdcli.engine.calculus.derivatives import hessian_at
     from gdcli.expr import compile_expression, parse_vector
 
-    expr = compile_expression(opts.expression, opts.vars)
+    budget = common.budget(opts)
+    with budget.step("parsing"):
+        expr = compile_expression(opts.expression, opts.vars)
     x = expr.point(opts.at)
     step = None if opts.step is None else parse_vector(opts.step, len(expr.variables), "--step")
-    return hessian_at(expr, x, step=step)
+    return hessian_at(expr, x, step=step, budget=budget)
 
 
 document = common.document  # the result dataclass as JSON

@@ -9,11 +9,12 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from gdcli.engine.calculus.derivatives import definiteness, exact_eigenvalues
-from gdcli.engine.convex.rules import curvature_by_rules
+from gdcli.engine.calculus.definiteness import decide, exact_form
+from gdcli.engine.convex.rules import RulesResult, curvature_by_rules
 from gdcli.engine.convex.domain import Domain, Interval, make_domain
 from gdcli.engine.convex.witness import HessianWitness, JensenWitness, find_jensen, jensen_trials, verify_hessian
 from gdcli.expr import Expression, format_sym
+from gdcli.expr.budget import Budget
 from gdcli.expr.functions import NONSMOOTH
 
 VERDICTS = ("affine", "strictly-convex", "convex", "strictly-concave", "concave", "neither", "not-convex", "not-concave",
@@ -70,6 +71,7 @@ class ConvexResult:
     expected: str | None = None  # --expect, and whether the verdict satisfies it
     expect_met: bool | None = None
     plot: str | None = None
+    notes: list[str] = field(default_factory=list)  # symbolic steps the time budget skipped, and what stood in
 
 
 def satisfies(verdict: str, expected: str) -> bool:
@@ -79,29 +81,20 @@ def satisfies(verdict: str, expected: str) -> bool:
 
 # -- 1. a constant Hessian --------------------------------------------------------------------------------
 
-def _exact(e: sp.Expr) -> sp.Expr:
-    """The decimals a user typed (0.5, x**3.0) as exact rationals, so eigenvalues and signs are decided exactly."""
-    return e.xreplace({f: sp.Rational(repr(float(f))) for f in e.atoms(sp.Float)})
+_exact = exact_form  # the decimals a user typed (0.5, 1e-100) as exact rationals: signs are decided exactly
 
 
 def _rational(H: sp.Matrix) -> sp.Matrix:
     return H.applyfunc(_exact)
 
 
-def _constant_hessian(H: sp.Matrix):
+def _constant_hessian(H: sp.Matrix, budget: Budget, notes: list[str]):
     """(kind, exact eigenvalues or None, float eigenvalues, decided exactly)."""
     H = _rational(H)
     lam = np.linalg.eigvalsh(np.asarray(H.evalf(), dtype=float)).tolist()
-    exact = exact_eigenvalues(H)
-    if exact is not None:
-        return definiteness(lam, exact), exact, [float(e) for e in exact], True
-    tests = [("positive-definite", H.is_positive_definite), ("negative-definite", H.is_negative_definite),
-             ("positive-semidefinite", H.is_positive_semidefinite), ("negative-semidefinite", H.is_negative_semidefinite),
-             ("indefinite", H.is_indefinite)]
-    for kind, holds in tests:
-        if holds:
-            return kind, None, lam, True
-    return definiteness(lam), None, lam, False
+    d = decide(H, lam, budget, notes)
+    exact = d.eigenvalues_exact
+    return d.kind, exact, ([float(e) for e in exact] if exact is not None else lam), d.exact
 
 
 def _short(e: sp.Expr) -> str:
@@ -162,13 +155,23 @@ def _num(v: float) -> str:
     return "−∞" if v == -math.inf else ("∞" if v == math.inf else f"{v:.6g}")
 
 
-def _second_derivative(expr: Expression, domain: Domain):
+def _second_derivative(expr: Expression, domain: Domain, budget: Budget, notes: list[str]):
     """(verdict or None, reason, f'' text); 'neither' when f'' changes sign on the interval."""
     x, iv = expr.symbols[0], domain.intervals[0]
-    f2 = sp.simplify(_exact(sp.diff(expr.sym, x, 2)))
+    raw = budget.attempt("the second derivative", lambda: _exact(sp.diff(expr.sym, x, 2)))
+    if raw is None:
+        notes.append(budget.note("the second derivative", "no f'' proof was tried"))
+        return None, "f'' was not computed within the time budget", None
+    f2 = budget.attempt("simplification of f''", lambda: sp.simplify(raw))
+    if f2 is None:
+        f2 = raw
+        notes.append(budget.note("simplification of f''", "f'' is used as differentiated"))
     text = format_sym(f2)
     where = iv.describe(str(x))
-    pieces = _pieces(f2, x, iv)
+    pieces = budget.attempt("the sign of f''", lambda: _pieces(f2, x, iv))
+    if pieces is None and "the sign of f''" in budget.skipped:
+        notes.append(budget.note("the sign of f''", "no f'' proof"))
+        return None, f"the sign of f''({x}) = {text} was not decided within the time budget", text
     if pieces is not None:
         if not pieces:
             return "affine", f"f''({x}) = 0 on {where}", text
@@ -183,13 +186,17 @@ def _second_derivative(expr: Expression, domain: Domain):
             parts = ", ".join(f"{'> 0' if s > 0 else '< 0'} on ({_num(lo)}, {_num(hi)})" for lo, hi, s in pieces if s)
             return "neither", f"f''({x}) = {text} changes sign: {parts}", text
     g = _on_interval(f2, x, iv)
-    if g.is_positive:
+    sign = budget.attempt("the sign of f''", lambda: (g.is_positive, g.is_negative, g.is_nonnegative, g.is_nonpositive))
+    if sign is None:
+        notes.append(budget.note("the sign of f''", "no f'' proof"))
+        return None, f"the sign of f''({x}) = {text} was not decided within the time budget", text
+    if sign[0]:
         return "strictly-convex", f"f''({x}) = {text} > 0 on {where}", text
-    if g.is_negative:
+    if sign[1]:
         return "strictly-concave", f"f''({x}) = {text} < 0 on {where}", text
-    if g.is_nonnegative:
+    if sign[2]:
         return "convex", f"f''({x}) = {text} ≥ 0 on {where}", text
-    if g.is_nonpositive:
+    if sign[3]:
         return "concave", f"f''({x}) = {text} ≤ 0 on {where}", text
     return None, f"the sign of f''({x}) = {text} on {where} is not decided symbolically", text
 
@@ -247,15 +254,28 @@ def counterexamples(expr: Expression, domain: Domain, rng: np.random.Generator, 
 
 
 def decide_convexity(expr: Expression, domain_text=None, *, samples: int = 4000, seed: int = 0,
-                     tick: Callable[[], None] = lambda: None) -> ConvexResult:
-    """The verdict with the method that decided it, the reason, and a verified witness when not convex."""
-    domain = make_domain(expr, domain_text)
+                     tick: Callable[[], None] = lambda: None, budget: Budget | None = None) -> ConvexResult:
+    """The verdict with the method that decided it, the reason, and a verified witness when not convex.
+
+    Under `budget`, a symbolic step that runs out is skipped with a note and the next method is tried; sampling
+    (numeric) always remains, so the answer is never a proof that was not made.
+    """
+    budget = budget or Budget(None)
+    notes: list[str] = []
+    with budget.step("the domain"):
+        domain = make_domain(expr, domain_text)
     rng = np.random.default_rng(seed)
     base = dict(expression=expr.text, variables=list(expr.variables), domain=domain.describe(),
                 restrictions=[r.describe() for r in domain.restrictions], domain_notes=list(domain.notes),
-                domain_convex=domain.convex_set, seed=seed)
+                domain_convex=domain.convex_set, seed=seed, notes=notes)
     n = len(expr.variables)
     smooth = not expr.sym.has(*NONSMOOTH)
+    with budget.step("compiling f"):
+        expr.f(np.zeros((1, n)))
+    H = budget.attempt("the symbolic Hessian", lambda: expr.hessian_sym) if smooth else None
+    if smooth and (H is None or budget.attempt("compiling the Hessian", lambda: expr.hessian(np.zeros(n))) is None):
+        notes.append(budget.note("the symbolic Hessian", "no Hessian proof, and sampling uses Jensen triples only"))
+        smooth, H = False, None
 
     def result(verdict, proved, method, reason, witness=None, other=None, **extra):
         convex, concave = FLAGS[verdict]
@@ -273,9 +293,8 @@ def decide_convexity(expr: Expression, domain_text=None, *, samples: int = 4000,
         return result("affine", True, "constant", f"{expr.text} is a constant")
 
     if smooth:
-        H = expr.hessian_sym
         if not any(e.free_symbols for e in H):
-            kind, exact, lam, decided = _constant_hessian(H)
+            kind, exact, lam, decided = _constant_hessian(H, budget, notes)
             rows = [[format_sym(e) for e in _rational(H).row(i)] for i in range(n)]
             shown = ", ".join(_short(e) for e in exact) if exact is not None else ", ".join(f"{v:.6g}" for v in lam)
             if all(e == 0 for e in H):
@@ -291,13 +310,16 @@ def decide_convexity(expr: Expression, domain_text=None, *, samples: int = 4000,
             return result(verdict, decided, "constant-hessian", reason, **extra)
 
         if n == 1:
-            verdict, reason, f2 = _second_derivative(expr, domain)
+            verdict, reason, f2 = _second_derivative(expr, domain, budget, notes)
             if verdict == "neither":
                 return with_witnesses(verdict, "second-derivative", reason, second_derivative=f2)
             if verdict is not None:
                 return result(verdict, True, "second-derivative", reason, second_derivative=f2)
 
-    rules = curvature_by_rules(expr.sym.xreplace(_signed_symbols(expr, domain)))
+    rules = budget.attempt("the composition rules", lambda: curvature_by_rules(expr.sym.xreplace(_signed_symbols(expr, domain))))
+    if rules is None:
+        notes.append(budget.note("the composition rules", "the verdict comes from sampling"))
+        rules = RulesResult("unknown", [])
     if rules.curvature != "unknown":
         why = f"the composition rules prove f {rules.curvature}" + ("" if not domain.restrictions else " on its domain")
         return result(rules.curvature, True, "rules", why, trace=rules.trace)
