@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -11,7 +10,8 @@ import sympy as sp
 
 from gdcli.engine.calculus.definiteness import decide, exact_form
 from gdcli.engine.convex.rules import RulesResult, curvature_by_rules
-from gdcli.engine.convex.domain import Domain, Interval, make_domain
+from gdcli.engine.convex.second import second_derivative, separable
+from gdcli.engine.convex.domain import Domain, make_domain
 from gdcli.engine.convex.witness import HessianWitness, JensenWitness, find_jensen, jensen_trials, verify_hessian
 from gdcli.expr import Expression, format_sym
 from gdcli.expr.budget import Budget
@@ -81,11 +81,9 @@ def satisfies(verdict: str, expected: str) -> bool:
 
 # -- 1. a constant Hessian --------------------------------------------------------------------------------
 
-_exact = exact_form  # the decimals a user typed (0.5, 1e-100) as exact rationals: signs are decided exactly
-
-
 def _rational(H: sp.Matrix) -> sp.Matrix:
-    return H.applyfunc(_exact)
+    """The decimals a user typed (0.5, 1e-100) as exact rationals: signs are decided exactly."""
+    return H.applyfunc(exact_form)
 
 
 def _constant_hessian(H: sp.Matrix, budget: Budget, notes: list[str]):
@@ -105,100 +103,6 @@ def _short(e: sp.Expr) -> str:
 
 KIND_VERDICT = {"positive-definite": "strictly-convex", "positive-semidefinite": "convex",
                 "negative-definite": "strictly-concave", "negative-semidefinite": "concave", "indefinite": "neither"}
-
-
-# -- 2. one variable: the sign of f'' on the interval ---------------------------------------------------------
-
-def _on_interval(f2: sp.Expr, x: sp.Symbol, iv: Interval) -> sp.Expr:
-    """f'' with x written as lo + t or hi − t (t > 0), so SymPy's assumptions know the interval (or a superset)."""
-    t = sp.Symbol("t", positive=True)
-    if iv.lo > -math.inf:
-        return f2.xreplace({x: sp.Rational(repr(iv.lo)) + t})
-    if iv.hi < math.inf:
-        return f2.xreplace({x: sp.Rational(repr(iv.hi)) - t})
-    return f2
-
-
-def _pieces(f2: sp.Expr, x: sp.Symbol, iv: Interval):
-    """For a rational f'': [(lo, hi, sign)] on the pieces of the interval between its real roots; None otherwise."""
-    num, den = sp.fraction(sp.together(f2))
-    try:
-        pn, pd = sp.Poly(num, x), sp.Poly(den, x)
-        if not (pn.domain.is_QQ or pn.domain.is_ZZ) or not (pd.domain.is_QQ or pd.domain.is_ZZ):
-            return None
-        roots = sorted({float(r) for r in sp.real_roots(pn)}) if not pn.is_zero else []
-        poles = sorted({float(r) for r in sp.real_roots(pd)}) if pd.degree() > 0 else []
-    except (sp.PolynomialError, sp.polys.polyerrors.PolynomialError, NotImplementedError):
-        return None
-    if pn.is_zero:
-        return []
-    inside = lambda c: iv.lo < c < iv.hi  # noqa: E731
-    if any(inside(p) for p in poles):
-        return None  # f'' is undefined inside the interval: its domain is not an interval
-    cuts = [iv.lo] + [r for r in roots if inside(r)] + [iv.hi]
-    out = []
-    for lo, hi in zip(cuts[:-1], cuts[1:]):
-        if lo == -math.inf and hi == math.inf:
-            q = 0.0
-        elif lo == -math.inf:
-            q = hi - 1.0
-        elif hi == math.inf:
-            q = lo + 1.0
-        else:
-            q = (lo + hi) / 2
-        s = sp.sign(f2.xreplace({x: sp.Rational(repr(q))}))
-        out.append((lo, hi, int(s)))
-    return out
-
-
-def _num(v: float) -> str:
-    return "−∞" if v == -math.inf else ("∞" if v == math.inf else f"{v:.6g}")
-
-
-def _second_derivative(expr: Expression, domain: Domain, budget: Budget, notes: list[str]):
-    """(verdict or None, reason, f'' text); 'neither' when f'' changes sign on the interval."""
-    x, iv = expr.symbols[0], domain.intervals[0]
-    raw = budget.attempt("the second derivative", lambda: _exact(sp.diff(expr.sym, x, 2)))
-    if raw is None:
-        notes.append(budget.note("the second derivative", "no f'' proof was tried"))
-        return None, "f'' was not computed within the time budget", None
-    f2 = budget.attempt("simplification of f''", lambda: sp.simplify(raw))
-    if f2 is None:
-        f2 = raw
-        notes.append(budget.note("simplification of f''", "f'' is used as differentiated"))
-    text = format_sym(f2)
-    where = iv.describe(str(x))
-    pieces = budget.attempt("the sign of f''", lambda: _pieces(f2, x, iv))
-    if pieces is None and "the sign of f''" in budget.skipped:
-        notes.append(budget.note("the sign of f''", "no f'' proof"))
-        return None, f"the sign of f''({x}) = {text} was not decided within the time budget", text
-    if pieces is not None:
-        if not pieces:
-            return "affine", f"f''({x}) = 0 on {where}", text
-        signs = {s for _, _, s in pieces}
-        zeros = [_num(hi) for _, hi, _ in pieces[:-1]]
-        at = f", zero only at {x} = {', '.join(zeros)} (isolated), so f is strictly" if zeros else ""
-        if signs == {1}:
-            return "strictly-convex", f"f''({x}) = {text} {'≥' if zeros else '>'} 0 on {where}{at}{' convex' * bool(zeros)}", text
-        if signs == {-1}:
-            return "strictly-concave", f"f''({x}) = {text} {'≤' if zeros else '<'} 0 on {where}{at}{' concave' * bool(zeros)}", text
-        if 1 in signs and -1 in signs:
-            parts = ", ".join(f"{'> 0' if s > 0 else '< 0'} on ({_num(lo)}, {_num(hi)})" for lo, hi, s in pieces if s)
-            return "neither", f"f''({x}) = {text} changes sign: {parts}", text
-    g = _on_interval(f2, x, iv)
-    sign = budget.attempt("the sign of f''", lambda: (g.is_positive, g.is_negative, g.is_nonnegative, g.is_nonpositive))
-    if sign is None:
-        notes.append(budget.note("the sign of f''", "no f'' proof"))
-        return None, f"the sign of f''({x}) = {text} was not decided within the time budget", text
-    if sign[0]:
-        return "strictly-convex", f"f''({x}) = {text} > 0 on {where}", text
-    if sign[1]:
-        return "strictly-concave", f"f''({x}) = {text} < 0 on {where}", text
-    if sign[2]:
-        return "convex", f"f''({x}) = {text} ≥ 0 on {where}", text
-    if sign[3]:
-        return "concave", f"f''({x}) = {text} ≤ 0 on {where}", text
-    return None, f"the sign of f''({x}) = {text} on {where} is not decided symbolically", text
 
 
 # -- 3. rules, on the variables' signs from the domain ------------------------------------------------------
@@ -310,11 +214,16 @@ def decide_convexity(expr: Expression, domain_text=None, *, samples: int = 4000,
             return result(verdict, decided, "constant-hessian", reason, **extra)
 
         if n == 1:
-            verdict, reason, f2 = _second_derivative(expr, domain, budget, notes)
+            verdict, reason, f2 = second_derivative(expr, domain, budget, notes)
             if verdict == "neither":
                 return with_witnesses(verdict, "second-derivative", reason, second_derivative=f2)
             if verdict is not None:
                 return result(verdict, True, "second-derivative", reason, second_derivative=f2)
+
+    if smooth and n > 1:
+        split = separable(expr, domain, budget, notes)
+        if split is not None:
+            return result(split[0], True, "separable", split[1])
 
     rules = budget.attempt("the composition rules", lambda: curvature_by_rules(expr.sym.xreplace(_signed_symbols(expr, domain))))
     if rules is None:
