@@ -281,4 +281,7 @@ def parse(text: str) -> tuple[sp.Expr, dict[str, sp.Symbol]]:
         expr = builder.build(tree.body)
     except RecursionError:
         raise ExpressionError(f"expression nested too deeply (more than {MAX_DEPTH} levels)") from None
+    if expr.has(sp.I):  # sqrt(-exp(x)) is I*exp(x/2): a real value nowhere, so no real domain at all
+        raise ExpressionError(f"the expression is not real anywhere (SymPy reads it as {sp.sstr(expr)}): "
+                              "its domain is empty", source=text, span=(0, len(text)))
     return expr, builder.symbols
