@@ -154,7 +154,7 @@ class Run:
     damping: Damping | None = None
     oscillation: object | None = None  # regime.Oscillation
     regime: object | None = None  # regime.RunRegime, for plain GD with a fixed step
-    stationary: str | None = None  # status `stationary`: "maximum" or "saddle"
+    stationary: str | None = None  # status `stationary`: what the point is instead (regime.stationary_kind)
 
     @property
     def optimizer(self) -> str:

@@ -184,8 +184,8 @@ def geometric_growth(xs: np.ndarray, tail: int = 11) -> float | None:
 
 
 def stationary_kind(H, tol: float | None = None) -> str | None:
-    """'maximum' or 'saddle' when the Hessian at a stationary point has a negative eigenvalue (so it is no
-    minimum); None when it may be a minimum (or H is not finite)."""
+    """What a stationary point whose Hessian has a negative eigenvalue is (so it is no minimum): a maximum, a
+    saddle, or degenerate (the other eigenvalues zero); None when it may be a minimum (or H is not finite)."""
     H = np.atleast_2d(np.asarray(H, dtype=float))
     if not np.isfinite(H).all():
         return None
@@ -193,4 +193,6 @@ def stationary_kind(H, tol: float | None = None) -> str | None:
     tol = 64 * lam.size * np.finfo(float).eps * float(np.max(np.abs(lam), initial=0.0)) if tol is None else tol
     if lam[0] >= -tol:
         return None
-    return "maximum" if lam[-1] < -tol else "saddle"
+    if lam[-1] < -tol:
+        return "maximum"
+    return "saddle" if lam[-1] > tol else "degenerate point with negative curvature"
