@@ -67,7 +67,11 @@ def _find(state, kind):
 
 
 def _norm(v: np.ndarray) -> float:
-    """‖v‖ scaled as hypot is: a gradient of 1e-170 has norm 1e-170, not an underflowed 0 that looks converged."""
+    """‖v‖ scaled as hypot is when v·v would under- or overflow: a gradient of 1e-170 has norm 1e-170, not an
+    underflowed 0 that looks converged. The plain dot product, one call, serves every ordinary step."""
+    s = float(v @ v)
+    if 1e-280 < s < 1e280:
+        return math.sqrt(s)
     m = float(np.max(np.abs(v), initial=0.0))
     return m if m == 0 or not math.isfinite(m) else m * math.sqrt(float(np.sum((v / m) ** 2)))
 
