@@ -64,14 +64,19 @@ def find_kinks(expr: Expression, x, h) -> list[Kink]:
     P = _line_points(x, h)
     cols = [P[:, i] for i in range(n)]
     kinks = []
-    for node in nonsmooth_nodes(expr.sym):
+    index = {s: i for i, s in enumerate(expr.symbols)}
+    nodes = nonsmooth_nodes(expr.sym)
+    arguments = [list(node.args) if isinstance(node, (sp.Max, sp.Min)) else [node.args[0]] for node in nodes]
+    with np.errstate(all="ignore"):  # every argument of every kink in one compiled call (a max of 200 has 199)
+        flat = compile_exprs([a for args in arguments for a in args], expr.symbols, NumpyOps)(*cols)
+    rows = [np.broadcast_to(np.asarray(v, dtype=float), (2 * n + 1,)) for v in flat]
+    start = 0
+    for node, args in zip(nodes, arguments):
         is_extreme = isinstance(node, (sp.Max, sp.Min))
-        args = list(node.args) if is_extreme else [node.args[0]]
-        with np.errstate(all="ignore"):
-            values = compile_exprs(args, expr.symbols, NumpyOps)(*cols)
-        V = np.vstack([np.broadcast_to(np.asarray(v, dtype=float), (2 * n + 1,)) for v in values])
+        V = np.vstack(rows[start:start + len(args)])
+        start += len(args)
         hit = []
-        for i in range(n):
+        for i in sorted(index[v] for v in node.free_symbols if v in index):  # only the variables it depends on
             A = V[:, [n + 1 + i, 0, 1 + i]]  # each argument at x - h e_i, x, x + h e_i
             if is_extreme:
                 bent = _switches_branch(A, np.max if isinstance(node, sp.Max) else np.min)
