@@ -42,7 +42,7 @@ def cases() -> list[tuple[str, list[str]]]:
         ("sin nested 40, hessian (issue)", ["hessian", _nested("sin", 40), "--at", "0.5"]),
         ("sin nested 99, grad", ["grad", _nested("sin", 99), "--at", "0.5"]),
         ("flat sum of 150 terms, grad", ["grad", "+".join(f"x**{i}" for i in range(150)), "--at", "0.5"]),
-        ("flat sum of 1000 terms, hessian", ["hessian", "+".join(f"{i}*x*y" for i in range(1000)), "--at", "1,2"]),
+        ("flat sum of 900 terms, hessian", ["hessian", "+".join(f"{i}*x*y" if i % 2 else f"{i}*x" for i in range(900)), "--at", "1,2"]),
         ("(x+y)**50*(x-y)**50, convex", ["convex", "(x+y)**50*(x-y)**50"]),
         ("exp of exp x4, convex", ["convex", _nested("exp", 4)]),
         ("8-variable power, hessian", ["hessian", f"({_names('x', 8).replace(',', '+')})**40", "--at", "1,1,1,1,1,1,1,1"]),

@@ -162,8 +162,8 @@ class _Builder:
         operands = []  # (operator, right operand), from the right end of the chain leftwards
         while isinstance(node, ast.BinOp) and type(node.op) in ops:
             operands.append((node, node.right))
-            self.nodes += 1
             node = node.left
+        self.nodes += len(operands) - 1  # every operator node of the chain; build() counted its root
         terms = [self.build(node, depth)]
         for parent, right in reversed(operands):
             term = self.build(right, depth)
