@@ -15,9 +15,6 @@ import sympy as sp
 
 from gdcli.expr.budget import Budget, SymbolicTimeout
 
-KINDS = ("positive-definite", "positive-semidefinite", "negative-definite", "negative-semidefinite", "indefinite")
-
-
 def exact_form(e: sp.Expr) -> sp.Expr:
     """Every float in e as the exact rational of its shortest repr (0.1 -> 1/10, 1e-100 -> 1/10**100)."""
     return e.xreplace({f: sp.Rational(repr(float(f))) for f in e.atoms(sp.Float)})
