@@ -88,7 +88,7 @@ def torch_rmsprop(x0: float, lr: float, alpha: float, steps: int) -> list[float]
         opt.zero_grad()
         (x**2).sum().backward()
         opt.step()
-        out.append(float(x))
+        out.append(float(x.detach()))
     return out
 
 
