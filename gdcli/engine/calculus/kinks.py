@@ -66,6 +66,8 @@ def find_kinks(expr: Expression, x, h) -> list[Kink]:
     kinks = []
     index = {s: i for i, s in enumerate(expr.symbols)}
     nodes = nonsmooth_nodes(expr.sym)
+    if not nodes:
+        return kinks
     arguments = [list(node.args) if isinstance(node, (sp.Max, sp.Min)) else [node.args[0]] for node in nodes]
     with np.errstate(all="ignore"):  # every argument of every kink in one compiled call (a max of 200 has 199)
         flat = compile_exprs([a for args in arguments for a in args], expr.symbols, NumpyOps)(*cols)
