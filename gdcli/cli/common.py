@@ -31,6 +31,8 @@ Expr = Annotated[Optional[str], typer.Argument(help="The expression, e.g. \"2*w0
 Momentum = Annotated[Optional[float], typer.Option(help="Momentum β for momentum and nesterov (default 0.9).", show_default=False)]
 Beta1 = Annotated[Optional[float], typer.Option(help="Adam's β1 (default 0.9).", show_default=False)]
 Beta2 = Annotated[Optional[float], typer.Option(help="Adam's β2 (default 0.999).", show_default=False)]
+TimeLimit = Annotated[Optional[float], typer.Option("--time-limit", metavar="SECONDS", help="Seconds of symbolic work (SymPy) allowed; past it a step falls back to numbers with a note, or stops with exit 2 naming it (default 5).", show_default=False)]
+RmspropAlpha = Annotated[Optional[float], typer.Option("--rmsprop-alpha", help="RMSprop's decay α of the mean of squared gradients, as torch.optim.RMSprop's alpha (default 0.99).", show_default=False)]
 Eps = Annotated[Optional[float], typer.Option(help="ε of adagrad, rmsprop and adam (default 1e-8).", show_default=False)]
 
 class ExpressionCommand(typer.core.TyperCommand):

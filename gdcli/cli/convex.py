@@ -29,6 +29,7 @@ def convex(
     chord: Annotated[Optional[str], typer.Option(metavar="A,B", help="Draw the chord from x = A to x = B with C on it and D on the curve (Fig 3.16); needs --plot.", show_default=False)] = None,
     alpha: Annotated[Optional[float], typer.Option(metavar="T", help="Where C sits on the chord: C = T·A + (1−T)·B (default 0.3).", show_default=False)] = None,
     tangent: Annotated[Optional[float], typer.Option(metavar="X", help="Draw the tangent at x = X, which a convex curve lies above (Fig 3.17); needs --plot.", show_default=False)] = None,
+    time_limit: common.TimeLimit = None,
     json: common.Json = None,
     config: common.Config = None,
 ):

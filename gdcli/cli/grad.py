@@ -24,6 +24,7 @@ def grad(
     method: Annotated[Optional[str], typer.Option(help="symbolic (default), autodiff (torch), numeric (central differences) or all.", show_default=False)] = None,
     plot: common.Plot = None,
     levels: common.Levels = None,
+    time_limit: common.TimeLimit = None,
     json: common.Json = None,
     config: common.Config = None,
 ):

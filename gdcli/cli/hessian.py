@@ -22,6 +22,7 @@ def hessian(
     step: Annotated[Optional[str], typer.Option(help="Add the Taylor table for this step δ: actual f(x+δ) vs first- and second-order predictions.", show_default=False)] = None,
     plot: common.Plot = None,
     levels: common.Levels = None,
+    time_limit: common.TimeLimit = None,
     json: common.Json = None,
     config: common.Config = None,
 ):

@@ -10,6 +10,20 @@ from typing import Any
 from gdcli.errors import ConfigError, UsageError
 
 
+# = gdcli.expr.budget.DEFAULT_SECONDS (not imported here: that would load SymPy at start-up; a test ties the two).
+DEFAULT_TIME_LIMIT = 5.0
+
+
+def budget(opts):
+    """The command's symbolic time budget from its `time_limit` option (--time-limit, YAML `time_limit`)."""
+    from gdcli.expr.budget import Budget
+
+    seconds = opts.time_limit
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(f"--time-limit must be a positive number of seconds; got {seconds!r}")
+    return Budget(float(seconds))
+
+
 # Keys an experiment file may carry besides a command's options.
 EXPERIMENT_KEYS = {"name", "command", "expect", "sweep", "description", "seed"}
 

@@ -25,6 +25,7 @@ class ConvexOptions:
     chord: Any = None  # A,B: the chord from x = A to x = B on the plot (Fig 3.16)
     alpha: Any = None  # C = αA + (1−α)B on the chord (default 0.3, as the seed's figure)
     tangent: Any = None  # X: the tangent at x = X on the plot (Fig 3.17)
+    time_limit: float = common.DEFAULT_TIME_LIMIT
     json: bool = False
 
 
@@ -48,9 +49,11 @@ def _decide(opts: ConvexOptions):
         raise UsageError("--samples and --seed must be integers") from None
     if not 10 <= samples <= 10_000_000:
         raise UsageError(f"--samples must be between 10 and 10000000; got {samples}")
-    expr = compile_expression(opts.expression, opts.vars)
+    budget = common.budget(opts)
+    with budget.step("parsing"):
+        expr = compile_expression(opts.expression, opts.vars)
     with progress("convex: sampling", total=2) as bar:
-        result = decide_convexity(expr, opts.domain, samples=samples, seed=seed, tick=bar.update)
+        result = decide_convexity(expr, opts.domain, samples=samples, seed=seed, tick=bar.update, budget=budget)
     if expect is not None:
         result = dataclasses.replace(result, expected=expect, expect_met=satisfies(result.verdict, expect))
     return expr, result

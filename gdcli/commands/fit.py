@@ -28,11 +28,12 @@ class FitOptions:
     reg: float = 0.0
     gradient: str = "manual"
     optimizer: str = "gd"
-    lr: float = 0.01
+    lr: Optional[float] = None  # default 0.01; 1 (the full Newton step) for newton
     momentum: float = 0.9
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    rmsprop_alpha: float = 0.99
     step_size: Optional[float] = None
     batch_size: Any = None
     epochs: int = 100
@@ -88,9 +89,11 @@ def compute(opts: FitOptions, show_progress: bool = True):
         from gdcli.render.output import picture_path
 
         picture_path(opts.plot)  # before training: the extension picks the format
-    spec = TrainSpec(optimizer=opts.optimizer, lr=float(opts.lr), epochs=int(opts.epochs), batch_size=sizes[0],
+    lr = float(opts.lr) if opts.lr is not None else (1.0 if opts.optimizer == "newton" else 0.01)
+    spec = TrainSpec(optimizer=opts.optimizer, lr=lr, epochs=int(opts.epochs), batch_size=sizes[0],
                      gradient=opts.gradient, seed=int(opts.seed), momentum=float(opts.momentum),
                      beta1=float(opts.beta1), beta2=float(opts.beta2), eps=float(opts.eps),
+                     rmsprop_alpha=float(opts.rmsprop_alpha),
                      step_size=None if opts.step_size is None else float(opts.step_size))
     check_spec(spec)  # refuse bad options before reading a large file
     if opts.classes is not None and opts.generate is None:

@@ -54,6 +54,8 @@ def render_convex(r, console, expect=None) -> None:
         console.print("Hessian eigenvalues: " + ", ".join(
             e if e == fmt(v, 8) else fmt(v, 8) if len(e) > 24 else f"{e} ≈ {fmt(v, 8)}"
             for e, v in zip(r.eigenvalues_exact, r.eigenvalues)))
+    for note in r.notes:
+        console.print(f"note: {note}")
     if r.trace:
         console.print("rules:")
         for line in r.trace:

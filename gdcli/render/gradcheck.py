@@ -44,13 +44,26 @@ def render_gradcheck(r, console) -> None:
         at = fmt(r.point[r.variables.index(c.variable)])
         console.print(f"[yellow]h = {c.h:.3g} is below what {c.variable} = {at} can resolve in {r.dtype}: "
                       f"x + h − x is {c.step_error:.0%} off h[/]")
+    by_name = {c.variable: c for c in r.components}
     for k in r.kinks:
         if k.arguments:
             args = (f" (its argument{'s' * (len(k.arguments) != 1)} {', '.join(k.arguments)} = "
                     + ", ".join(fmt(v) for v in k.values) + ") within one step,")
         else:  # an infinite derivative at the point itself (sqrt, log at 0): no branch argument to show
             args = " at the point,"
-        console.print(f"[yellow]non-differentiable:[/] {k.function}{args} along {', '.join(k.components)}")
+        bent = [v for v in k.components if by_name[v].kink]
+        smooth = [v for v in k.components if not by_name[v].kink]
+        if bent:
+            console.print(f"[yellow]non-differentiable:[/] {k.function}{args} along {', '.join(bent)}")
+        if smooth:
+            console.print(f"kink: {k.function}{args} but f is differentiable along {', '.join(smooth)}: "
+                          "its one-sided derivatives agree, and the numeric value is their limit")
+    for c in r.components:
+        if c.one_sided is not None and c.kink:
+            console.print(f"  one-sided derivatives along {c.variable}: left {fmt(c.one_sided[0], 8)}, "
+                          f"right {fmt(c.one_sided[1], 8)}")
+        if c.note and not c.ok:
+            console.print(f"  {c.variable}: {c.note} (a failure)")
     style = VERDICT_STYLE[r.verdict]
     if r.verdict == "pass":
         line = f"PASS: largest relative error {r.max_relative_error:.2e} ≤ tol {r.tol:.0e}"

@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from gdcli.engine.calculus.kinks import Kink
+from gdcli.engine.calculus.kinks import Kink, one_sided
 from gdcli.engine.calculus.numdiff import combine, effective_step, perturbed_points, step_error
 from gdcli.engine.calculus.stepsweep import Sweep
 from gdcli.errors import UsageError
@@ -24,9 +24,11 @@ class Component:
     abs_error: float
     rel_error: float
     ok: bool
-    kink: bool  # the difference quotient for this variable straddles a kink
+    kink: bool  # f is not differentiable along this variable here (a kink, a jump, an infinite slope)
     h: float
     step_error: float = 0.0  # |((x + h) − x) − h| / h: a given h that x cannot represent (1e-15 at 1 -> 0.11)
+    one_sided: list[float] | None = None  # [left, right] derivatives of f at a kink, from differences of f alone
+    note: str | None = None  # why a component failed or was exempt, when it is not the plain comparison
 
 
 @dataclass(frozen=True)
@@ -102,25 +104,39 @@ def check_gradient(f: Callable[[np.ndarray], np.ndarray], x, analytic, *, variab
         # A step below the default one must not raise the floor: its round-off is the user's to see, not to hide.
         floor = auto_floor(value, np.maximum(steps, effective_step(x, method, None, dt)), tol, dt)
     floor = float(floor)
-    rel = relative_errors(a, numeric, floor)
-    err = np.abs(a - numeric)
     kinks = kinks_at(x.astype(float), np.abs(steps).astype(float)) if kinks_at else []
-    bent = {v for k in kinks for v in k.components}
-    # An infinite or undefined derivative (sqrt at 0, log at 0) is a non-differentiable point too.
-    infinite = [v for v, ai in zip(variables, a) if not np.isfinite(ai)]
-    if infinite:
-        kinks = kinks + [Kink("a derivative that is not finite", [], [], infinite)]
-        bent |= set(infinite)
+    near = {v for k in kinks for v in k.components}
+    # Differentiability is decided from f's one-sided derivatives, not from the presence of abs/max/relu: x·|x|,
+    # relu(x)² and |x|³ are differentiable at 0. An analytic value that is not finite is checked the same way:
+    # undefined where f is smooth (a hand gradient 1/(x-1) at 1) is a failure; sqrt at 0 is non-differentiable.
+    infinite = {v for v, ai in zip(variables, a) if not np.isfinite(ai)}
+    sides, bent, notes = {}, set(), {}
+    for i, v in enumerate(variables):
+        if v not in near and v not in infinite:
+            continue
+        o = one_sided(f, x.astype(float), i, v)
+        if o.differentiable:
+            numeric[i] = (o.left + o.right) / 2  # the limit the symmetric quotient cannot see across the kink
+            sides[v] = [o.left, o.right]
+            notes[v] = ("the analytic value is not finite, but f is differentiable here" if v in infinite else
+                        "a kink f is differentiable across: compared with its one-sided derivatives")
+        else:
+            bent.add(v)
+            sides[v] = None if not o.continuous else [o.left, o.right]
+    if infinite & bent:
+        kinks = kinks + [Kink("a derivative that is not finite", [], [], sorted(infinite & bent, key=variables.index))]
     # f(x ± h) undefined at a smooth point (log(x) at x = 1e-7 with h = 6e-6): the check cannot be made, and
     # calling it a failure would blame a right gradient.
     undefined = [v for v, q in zip(variables, numeric) if not np.isfinite(q) and v not in bent]
+    rel = relative_errors(a, numeric, floor)
+    err = np.abs(a - numeric)
     if undefined:
         raise UsageError(f"f is not finite at x ± h along {', '.join(undefined)} (h = {float(np.min(steps)):.3g}): "
                          "the step leaves f's domain; give a smaller --h")
     ok = rel <= tol
     slip = step_error(x, steps)
     components = [Component(v, float(a[i]), float(numeric[i]), float(err[i]), float(rel[i]), bool(ok[i]), v in bent,
-                            float(steps[i]), float(slip[i])) for i, v in enumerate(variables)]
+                            float(steps[i]), float(slip[i]), sides.get(v), notes.get(v)) for i, v in enumerate(variables)]
     failing = [c.variable for c in components if not c.ok]
     real_failures = [v for v in failing if v not in bent]
     if real_failures:
