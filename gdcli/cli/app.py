@@ -16,6 +16,7 @@ from gdcli.cli.grad import grad
 from gdcli.cli.gradcheck import gradcheck
 from gdcli.cli.hessian import hessian
 from gdcli.cli.run import run
+from gdcli.cli.taylor import taylor
 
 app = typer.Typer(
     name="gdcli",
@@ -33,6 +34,7 @@ app.command("descend", cls=common.ExpressionCommand)(descend)
 app.command("fit")(fit)
 app.command("convex", cls=common.ExpressionCommand)(convex)
 app.command("gradcheck", cls=common.ExpressionCommand)(gradcheck)
+app.command("taylor", cls=common.ExpressionCommand)(taylor)
 app.command("fractal")(fractal)
 app.command("run")(run)
 
