@@ -149,3 +149,19 @@ def test_config_yaml_and_help(cli, tmp_path):
     assert json.loads(r.stdout)["polynomial"] == "1 - δ**2/2 + δ**4/24"
     h = cli("taylor", "--help")
     assert h.exit_code == 0 and "Example" in h.stdout and "gdcli taylor" in h.stdout
+
+
+@pytest.mark.parametrize("text, at, shown", [
+    ("2*w0**2 + 3*w1**2", "3,4", "66 + 12*(w0 - 3) + 24*(w1 - 4) + 2*(w0 - 3)**2 + 3*(w1 - 4)**2"),
+    ("x*y", "1,-2", "-2 - 2*(x - 1) + (y + 2) + (x - 1)*(y + 2)"),
+    ("exp(x)", "1", "e + e*(x - 1) + e*(x - 1)**2/2"),
+])
+def test_the_form_in_x_minus_a_keeps_its_factors(text, at, shown):
+    """Expanding it back gives the δ form: the same polynomial, not c·x − c·a spilled into separate terms."""
+    r = expand(text, at, 2)
+    assert r.polynomial_at == shown
+    f = compile_expression(text)
+    a = f.point(at)
+    P = evaluate_orders(r, (a + 0.37)[None, :])[-1, 0]
+    back = compile_expression(shown, f.variables)  # read back by the expression language itself
+    assert float(back.f(a + 0.37)) == pytest.approx(P, rel=1e-14)

@@ -99,9 +99,11 @@ def _check_order(expr: Expression, x: np.ndarray, lower: list[sp.Expr], upper: l
 
 def _coefficient(c: sp.Expr, value: float) -> tuple[sp.Expr, str | None]:
     """The exact coefficient and its text when it is short (1/6, exp(1/10), sqrt(2)/2), else the float to 10 digits."""
-    text = format_sym(c)
-    if c.is_number and not c.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.DiracDelta) and len(text) <= 24:
-        return c, text
+    if c.is_number and not c.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.DiracDelta):
+        shown = c.subs(sp.E, sp.Symbol("e"))  # Euler's number as the language writes it, not SymPy's `E`
+        text = format_sym(shown)
+        if len(text) <= 24:
+            return shown, text
     return sp.Float(float(f"{value:.10g}")), None
 
 
@@ -162,7 +164,11 @@ def taylor(expr: Expression, x, order: int, *, step=None, time_limit_s: float = 
                 mono_d = sp.Mul(*[d ** a for d, a in zip(dsyms, alpha)])
                 mono_x = sp.Mul(*[s ** a for s, a in zip(shifted, alpha)])
                 parts.append(format_sym(c * mono_d))
-                terms_x.append(format_sym(c * mono_x))
+                # c·(x − a) would distribute into c·x − c·a: keep the factor whole
+                if mono_x.is_Add:
+                    terms_x.append(f"({format_sym(mono_x)})" if c == 1 else format_sym(sp.Mul(c, mono_x, evaluate=False)))
+                else:
+                    terms_x.append(format_sym(c * mono_x))
                 row.append((dval / denom, alpha))
                 coefficients.append({"order": k, "powers": dict(zip(expr.variables, alpha)),
                                      "derivative": dval, "value": dval / denom, "exact": c_text})
