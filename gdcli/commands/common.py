@@ -64,3 +64,19 @@ def document(result) -> dict:
     from gdcli.render.output import jsonable
 
     return jsonable(result)
+
+
+def time_budget(value) -> float:
+    """`--time-limit` in seconds: None means the default budget, 0 none at all; checked here, imported lazily so
+    that loading a command module does not load SymPy."""
+    from gdcli.expr.budget import DEFAULT_SECONDS
+
+    if value is None:
+        return DEFAULT_SECONDS
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"--time-limit: expected a number of seconds; got {value!r}") from None
+    if not seconds >= 0:
+        raise UsageError(f"--time-limit must be >= 0 seconds (0: no limit); got {value!r}")
+    return seconds

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, Optional
 
 from gdcli.commands import common
-from gdcli.expr.budget import DEFAULT_SECONDS
 
 MAX_STARTS = 100_000
 
@@ -20,7 +19,7 @@ class CriticalOptions:
     starts: Optional[int] = None  # Newton starts for the numeric search (default 100 per variable)
     seed: int = 0
     plot: Any = None
-    time_limit: float = DEFAULT_SECONDS
+    time_limit: Optional[float] = None  # seconds for the symbolic work; None: DEFAULT_SECONDS (gdcli.expr.budget)
     json: bool = False
 
 
@@ -29,15 +28,19 @@ OPTIONS = CriticalOptions  # the options dataclass the YAML runner builds for th
 
 def _find(opts: CriticalOptions):
     from gdcli.engine.calculus.critical import critical_points
+    from gdcli.engine.calculus.rootsearch import MAX_ITERATIONS
     from gdcli.engine.convex.domain import make_domain
     from gdcli.errors import UsageError
     from gdcli.expr import compile_expression
+    from gdcli.render.progress import progress
 
     if opts.starts is not None and not (isinstance(opts.starts, int) and 1 <= opts.starts <= MAX_STARTS):
         raise UsageError(f"--starts must be a whole number from 1 to {MAX_STARTS}; got {opts.starts!r}")
     expr = compile_expression(opts.expression, opts.vars)
     box = make_domain(expr, opts.domain) if opts.domain else None
-    result = critical_points(expr, box, starts=opts.starts, seed=int(opts.seed), time_limit_s=float(opts.time_limit))
+    with progress("critical: Newton iterations", total=MAX_ITERATIONS) as bar:
+        result = critical_points(expr, box, starts=opts.starts, seed=int(opts.seed),
+                                 time_limit_s=common.time_budget(opts.time_limit), tick=bar.update)
     return expr, box, result
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from gdcli.commands import common
-from gdcli.expr.budget import DEFAULT_SECONDS
 
 
 @dataclass
@@ -18,7 +17,7 @@ class TaylorOptions:
     step: Any = None
     vars: Any = None
     plot: Any = None
-    time_limit: float = DEFAULT_SECONDS
+    time_limit: Optional[float] = None  # seconds for the symbolic work; None: DEFAULT_SECONDS (gdcli.expr.budget)
     json: bool = False
 
 
@@ -32,7 +31,7 @@ def _expand(opts: TaylorOptions):
     expr = compile_expression(opts.expression, opts.vars)
     x = expr.point(opts.at)
     step = None if opts.step is None else parse_vector(opts.step, len(expr.variables), "--step")
-    return expr, taylor(expr, x, opts.order, step=step, time_limit_s=float(opts.time_limit))
+    return expr, taylor(expr, x, opts.order, step=step, time_limit_s=common.time_budget(opts.time_limit))
 
 
 def compute(opts: TaylorOptions):

@@ -269,7 +269,7 @@ def classify(expr: Expression, x: np.ndarray, exact: tuple | None, scale: float)
 # -- the command's mathematics ---------------------------------------------------------------------------------
 
 def critical_points(expr: Expression, box=None, *, starts: int | None = None, seed: int = 0,
-                    time_limit_s: float = DEFAULT_SECONDS) -> CriticalResult:
+                    time_limit_s: float = DEFAULT_SECONDS, tick=None) -> CriticalResult:
     """Every critical point: exact and complete when SymPy solves ∇f = 0, else numeric in the box (required)."""
     n = len(expr.variables)
     if n == 0:
@@ -312,12 +312,12 @@ def critical_points(expr: Expression, box=None, *, starts: int | None = None, se
         lo = np.asarray([iv.lo for iv in box.intervals])
         hi = np.asarray([iv.hi for iv in box.intervals])
         count = int(starts) if starts is not None else 100 * n
-        X, converged = newton_zeros(expr, lo, hi, count, seed)
+        X, converged = newton_zeros(expr, lo, hi, count, seed, tick)
         width = np.maximum(hi - lo, np.finfo(float).tiny)
         known = np.asarray([c.point for c in found]).reshape(-1, n)
         for x in X:
             x = np.where(np.abs(x) <= 1e-14 * width, 0.0, x)  # round-off around a zero coordinate
-            if any(np.all(np.abs(x - k) <= 1e-6 * width) for k in known):
+            if np.any(np.all(np.abs(known - x) <= 1e-6 * width, axis=1)):
                 continue
             cp = classify(expr, x, None, scale)
             if cp is not None:

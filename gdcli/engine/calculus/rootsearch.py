@@ -24,12 +24,13 @@ def _grad_hess(expr: Expression, X: np.ndarray):
     return g, (H + np.swapaxes(H, -1, -2)) / 2
 
 
-def newton_zeros(expr: Expression, lo, hi, starts: int, seed: int) -> tuple[np.ndarray, int]:
+def newton_zeros(expr: Expression, lo, hi, starts: int, seed: int, tick=None) -> tuple[np.ndarray, int]:
     """Points of the box where ∇f = 0, found by Levenberg–Marquardt-damped Newton on ∇f from `starts` points.
 
     The step solves (HᵀH + μ·s·I) d = −Hᵀg, which is Newton's step when μ is small and a short gradient step on
     ‖∇f‖² when it is large; μ falls after a step that lowers ‖∇f‖ and rises after one that does not. Returns the
-    converged points (k, n), deduplicated, and how many starts converged.
+    converged points (k, n), deduplicated, and how many starts converged. `tick()` is called once per iteration
+    (at most MAX_ITERATIONS times), for a progress bar.
     """
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
     n = lo.size
@@ -48,6 +49,8 @@ def newton_zeros(expr: Expression, lo, hi, starts: int, seed: int) -> tuple[np.n
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
+        if tick is not None:
+            tick()
         d = _lm_step(H[idx], g[idx], mu[idx], eye)
         with np.errstate(all="ignore"):
             Xn = X[idx] + d
@@ -101,9 +104,11 @@ def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def deduplicate(X: np.ndarray, residual: np.ndarray, width: np.ndarray, rel: float = 1e-6) -> np.ndarray:
     """One point per cluster (the one with the smallest ‖∇f‖): points closer than rel × the box width on every axis."""
-    order = np.argsort(residual, kind="stable")
-    kept: list[np.ndarray] = []
-    for k in order:
-        if not any(np.all(np.abs(X[k] - p) <= rel * width) for p in kept):
-            kept.append(X[k])
-    return np.asarray(kept).reshape(-1, X.shape[1] if X.ndim == 2 else 0)
+    X = np.asarray(X, dtype=float).reshape(len(residual), width.size)
+    kept = np.empty_like(X)
+    k = 0
+    for i in np.argsort(residual, kind="stable"):
+        if k == 0 or not np.any(np.all(np.abs(kept[:k] - X[i]) <= rel * width, axis=1)):
+            kept[k] = X[i]
+            k += 1
+    return kept[:k]
