@@ -12,17 +12,7 @@ import numpy as np
 import pytest
 
 from gdcli.engine.calculus.rootsearch import deduplicate, latin_hypercube
-
-_PROBE = """
-import sys
-from gdcli.cli.app import main
-sys.argv = ["gdcli", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code
-print("HEAVY", sorted(m for m in ("torch", "matplotlib") if m in sys.modules), code, file=sys.stderr)
-"""
+from test_subprocess import _PROBE  # the import probe grad and hessian are checked with
 
 
 @pytest.mark.parametrize("args", [
