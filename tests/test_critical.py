@@ -134,7 +134,7 @@ def test_s0_07_the_norm_has_a_kink_minimum_at_the_origin(cli_json):
     doc = cli_json("critical", "sqrt(w0**2 + w1**2)")
     (p,) = doc["points"]
     assert p["point"] == [0, 0] and p["classification"] == "kink" and p["eigenvalues"] is None
-    assert p["kink"]["local"] == "minimum" and doc["complete"] is True
+    assert p["local"] == "minimum" and doc["complete"] is True
 
 
 @pytest.mark.parametrize("text, where, local, slopes", [
@@ -145,7 +145,7 @@ def test_kinks_are_named_with_one_sided_slopes(text, where, local, slopes):
     r = critical_points(compile_expression(text), None)
     kinks = [p for p in r.points if p.classification == "kink"]
     assert [p.point[0] for p in kinks] == [where]
-    assert kinks[0].kink["local"] == local and kinks[0].eigenvalues is None
+    assert kinks[0].local == local and kinks[0].eigenvalues is None
     assert kinks[0].kink["slopes"] == pytest.approx(slopes, abs=1e-5)
 
 
@@ -175,7 +175,11 @@ def test_degenerate_points():
     r = critical_points(compile_expression("x**4 + y**2"))
     (p,) = r.points
     assert p.classification == "degenerate" and p.eigenvalues == pytest.approx([0, 2])
-    assert [p.classification for p in critical_points(compile_expression("x**3")).points] == ["degenerate"]
+    assert p.local == "minimum"  # x⁴ + y² is lowest at 0, which the Hessian alone cannot tell
+    (q,) = critical_points(compile_expression("x**3")).points
+    assert q.classification == "degenerate" and q.local == "neither"  # an inflection
+    (m,) = critical_points(compile_expression("-x**4 - y**6")).points
+    assert m.classification == "degenerate" and m.local == "maximum" and m.eigenvalues == [0.0, 0.0]
 
 
 @pytest.mark.parametrize("args, message", [

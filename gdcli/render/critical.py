@@ -15,17 +15,17 @@ MARKER = {"minimum": ("v", "tab:green"), "maximum": ("^", "tab:red"), "saddle": 
 
 
 def describe(p) -> str:
-    """`minimum`, or for a kink what bends there and how f compares nearby."""
+    """`minimum`; for a degenerate point or a kink, also how f compares nearby and what bends there."""
+    nearby = {"minimum": "f is lowest here nearby", "maximum": "f is highest here nearby",
+              "neither": "f is both higher and lower nearby"}.get(p.local)
     if p.kink is None:
-        return p.classification
-    local = {"minimum": "f is lowest here nearby", "maximum": "f is highest here nearby"}.get(p.kink["local"], "")
-    slopes = p.kink.get("slopes")
-    funcs = p.kink["functions"]
+        return p.classification + (f" ({nearby})" if nearby else "")
+    funcs, slopes = p.kink["functions"], p.kink.get("slopes")
     parts = [f"kink of {', '.join(funcs)}" if funcs else "kink: ∇f is not defined here"]
     if slopes is not None:
         parts.append(f"one-sided slopes {fmt(slopes[0], 4)}, {fmt(slopes[1], 4)}")
-    if local:
-        parts.append(local)
+    if nearby:
+        parts.append(nearby)
     return "; ".join(parts)
 
 
@@ -49,7 +49,7 @@ def render_critical(r, console) -> None:
         console.print("no critical points" + (" were found" if not r.complete else "") + where)
     for fam in r.families:
         console.print(f"[yellow]infinitely many critical points: {fam}[/yellow]")
-    if r.families and not r.domain:
+    if any("(n ∈ ℤ)" in fam for fam in r.families) and not r.domain:
         names = ",".join(f"{v}=A:B" for v in r.variables)
         console.print(f"[yellow]give --domain {names} to list those in a box one by one[/yellow]")
     if r.complete:

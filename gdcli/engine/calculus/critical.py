@@ -29,7 +29,8 @@ class CriticalPoint:
     eigenvalues: list[float] | None  # of the Hessian, ascending; None at a kink
     exact: bool  # found in closed form
     coordinates: list[str] | None = None  # the closed form, when short
-    kink: dict | None = None  # {functions, local}: what bends there and how f compares nearby
+    local: str | None = None  # kink or degenerate: minimum, maximum or neither, from f at sampled nearby points
+    kink: dict | None = None  # {functions, slopes}: what bends there; one-sided slopes in one variable
 
 
 @dataclass(frozen=True)
@@ -214,11 +215,12 @@ def _local_shape(expr: Expression, x: np.ndarray, scale: float) -> str:
     U = rng.standard_normal((64, n))
     U = np.vstack([np.eye(n), -np.eye(n), U / np.linalg.norm(U, axis=1, keepdims=True)])
     fx = float(expr.f(x))
-    diffs = np.concatenate([expr.f(x + r * U) - fx for r in (1e-6 * scale, 1e-4 * scale)])
-    diffs = diffs[np.isfinite(diffs)]  # points outside the domain of f (sqrt, log) do not count
-    if diffs.size == 0:
+    near = np.concatenate([expr.f(x + r * U) for r in (1e-6 * scale, 1e-4 * scale)])
+    near = near[np.isfinite(near)]  # points outside the domain of f (sqrt, log) do not count
+    if near.size == 0:
         return "neither"
-    tol = 1e-13 * max(1.0, abs(fx))
+    diffs = near - fx
+    tol = 8 * np.finfo(float).eps * max(abs(fx), float(np.max(np.abs(near))))  # round-off of the values compared
     if np.all(diffs > -tol) and np.any(diffs > tol):
         return "minimum"
     if np.all(diffs < tol) and np.any(diffs < -tol):
@@ -240,7 +242,7 @@ def classify(expr: Expression, x: np.ndarray, exact: tuple | None, scale: float)
         coordinates = None  # a root of a cubic as CRootOf(...) or a page of radicals: the number says more
     if kinks or not (np.all(np.isfinite(g)) and np.all(np.isfinite(H))):
         local = _local_shape(expr, x, scale)
-        info = {"functions": [k.function for k in kinks], "local": local}  # [] where ∇f is not finite
+        info = {"functions": [k.function for k in kinks]}  # [] where ∇f is not finite
         if x.size == 1:
             step = 1e-7 * max(1.0, abs(float(x[0])))
             left = (value - float(expr.f(x - step))) / step
@@ -250,7 +252,7 @@ def classify(expr: Expression, x: np.ndarray, exact: tuple | None, scale: float)
                 return None  # f passes through the kink monotonically: not critical
         elif local == "neither" and not kinks and np.all(np.isfinite(g)):
             return None
-        return CriticalPoint(x.tolist(), value, "kink", None, exact is not None, coordinates, info)
+        return CriticalPoint(x.tolist(), value, "kink", None, exact is not None, coordinates, local, info)
     gscale = max(1.0, abs(value), float(np.max(np.abs(H), initial=0.0)) * float(np.max(np.abs(x), initial=1.0)))
     if exact is None and np.max(np.abs(g)) > 1e-6 * gscale:
         return None
@@ -262,8 +264,9 @@ def classify(expr: Expression, x: np.ndarray, exact: tuple | None, scale: float)
     if exact is not None and all(c.is_Rational for c in exact):
         lam_exact = exact_eigenvalues(expr.hessian_sym.subs(dict(zip(expr.symbols, exact))))
     tol = 1e-8 * max(1.0, float(np.max(np.abs(lam), initial=0.0)))
-    kind = definiteness(lam, lam_exact, tol=tol)
-    return CriticalPoint(x.tolist(), value, CLASSIFICATION[kind], lam.tolist(), exact is not None, coordinates)
+    kind = CLASSIFICATION[definiteness(lam, lam_exact, tol=tol)]
+    local = _local_shape(expr, x, scale) if kind == "degenerate" else None  # x⁴: lowest; x³: neither
+    return CriticalPoint(x.tolist(), value, kind, lam.tolist(), exact is not None, coordinates, local)
 
 
 # -- the command's mathematics ---------------------------------------------------------------------------------

@@ -179,6 +179,7 @@ def taylor(expr: Expression, x, order: int, *, step=None, time_limit_s: float = 
     if step is not None:
         delta = np.asarray(step, dtype=float)
         truth = float(expr.f(x + delta))
+        require_finite(expr, x + delta, "f", truth)  # x + δ outside the domain: say so rather than print NaN
         total, approximations = 0.0, []
         for k, row in enumerate(numeric_terms):
             term = math.fsum(c * float(np.prod(delta ** np.asarray(alpha))) for c, alpha in row)
