@@ -186,10 +186,6 @@ def parse_noise(noise) -> tuple[str, float, float]:
     return kind, a, b
 
 
-def noise_text(kind: str, a: float, b: float) -> str:
-    return f"{b:g}·N(0,1)" if kind == "normal" else f"U({a:g}, {b:g})"
-
-
 def generate_data(expression: str, n: int, noise, dist: str, seed: int, classes: int | None = None) -> Dataset:
     """Rows x ~ dist (one column per variable of `expression`) and y = expression(x) + noise.
 
@@ -213,6 +209,7 @@ def generate_data(expression: str, n: int, noise, dist: str, seed: int, classes:
     names = expr.variables or ("x",)
     truth = expr.f(X[:, : len(expr.variables)]) if expr.variables else np.full(n, float(expr.sym))
     y = truth + (nb * rng.standard_normal(n) if noise_kind == "normal" else rng.uniform(na, nb, n))
+    added = f"{nb:g}·N(0,1)" if noise_kind == "normal" else f"U({na:g}, {nb:g})"
     if not np.all(np.isfinite(y)):
         raise DataError(f"--generate: {expression} is not finite on some generated inputs (check --x-dist)")
     if classes is not None:
@@ -225,8 +222,8 @@ def generate_data(expression: str, n: int, noise, dist: str, seed: int, classes:
         if np.unique(labels).size < classes:
             raise DataError(f"--generate: {expression} takes too few distinct values to make {classes} classes")
         return Dataset(tuple(names) + ("y",), np.column_stack([X, labels]),
-                       f"generated: y = class of {expression} + {noise_text(noise_kind, na, nb)} among {classes} quantile bins")
-    return Dataset(tuple(names) + ("y",), np.column_stack([X, y]), f"generated: y = {expression} + {noise_text(noise_kind, na, nb)}",
+                       f"generated: y = class of {expression} + {added} among {classes} quantile bins")
+    return Dataset(tuple(names) + ("y",), np.column_stack([X, y]), f"generated: y = {expression} + {added}",
                    generator=expression, truth=truth)
 
 
