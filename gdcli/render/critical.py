@@ -65,8 +65,8 @@ def _window(r, box, n):
     lo, hi = np.full(n, -3.0), np.full(n, 3.0)
     if r.points:
         P = np.asarray([p.point for p in r.points], dtype=float)
-        span = np.maximum(1.0, P.max(0) - P.min(0))
-        lo, hi = P.min(0) - 0.3 * span, P.max(0) + 0.3 * span
+        margin = max(1.0, 0.3 * float(np.max(P.max(0) - P.min(0))))  # one margin for every axis: no slivers
+        lo, hi = P.min(0) - margin, P.max(0) + margin
     if box is not None:
         for i, iv in enumerate(box.intervals):
             if np.isfinite(iv.lo) and np.isfinite(iv.hi):
