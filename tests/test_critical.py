@@ -156,6 +156,8 @@ def test_smooth_pieces_and_kinks_together():
     assert step.complete and step.points == []  # the jump at 0 goes up through it: not critical
     r = critical_points(compile_expression("sign(x)*x**2 - x"))
     assert [(p.point[0], p.classification) for p in r.points] == [(0.5, "minimum"), (-0.5, "maximum")]
+    r = critical_points(compile_expression("sign(x)*x"))  # |x| written with sign: no constant "piece" at 0
+    assert r.complete and r.families == [] and [(p.point, p.classification) for p in r.points] == [([0.0], "kink")]
     flat = critical_points(compile_expression("max(x**2, 1)"))
     assert flat.families == ["f is constant where -1 ≤ x ≤ 1"] and not flat.complete
 

@@ -129,7 +129,8 @@ def _piecewise_zeros(expr: Expression, box) -> tuple[list[tuple], bool, list[str
             continue
         slope = sp.diff(piece, x)
         if slope == 0:
-            families.append(f"f is constant where {_describe_region(x, inside)}")
+            if inside.measure > 0:  # a single point of a piece is a kink, looked at below
+                families.append(f"f is constant where {_describe_region(x, inside)}")
             continue
         found = sp.solveset(slope, x, inside)
         if isinstance(found, sp.FiniteSet):
