@@ -155,6 +155,8 @@ def test_config_yaml_and_help(cli, tmp_path):
     ("2*w0**2 + 3*w1**2", "3,4", "66 + 12*(w0 - 3) + 24*(w1 - 4) + 2*(w0 - 3)**2 + 3*(w1 - 4)**2"),
     ("x*y", "1,-2", "-2 - 2*(x - 1) + (y + 2) + (x - 1)*(y + 2)"),
     ("exp(x)", "1", "e + e*(x - 1) + e*(x - 1)**2/2"),
+    ("0.1*x**2", "1", "1/10 + (x - 1)/5 + (x - 1)**2/10"),  # decimals as typed, not 0.100000000000000
+    ("1e-300*x**3", "1", "1e-300 + 3e-300*(x - 1) + 3e-300*(x - 1)**2"),
 ])
 def test_the_form_in_x_minus_a_keeps_its_factors(text, at, shown):
     """Expanding it back gives the δ form: the same polynomial, not c·x − c·a spilled into separate terms."""

@@ -97,10 +97,17 @@ def _check_order(expr: Expression, x: np.ndarray, lower: list[sp.Expr], upper: l
                              f"polynomial stops at order {k - 1} (use --order {k - 1})")
 
 
+def _decimal(f: sp.Float) -> sp.Expr:
+    """A float as the user wrote it: 0.1 -> 1/10, 2.5 -> 5/2; 1e-300 stays 1e-300 (a name prints as it is)."""
+    r = sp.Rational(repr(float(f)))
+    return r if len(str(r.p)) <= 8 and len(str(r.q)) <= 8 else sp.Symbol(repr(float(f)))
+
+
 def _coefficient(c: sp.Expr, value: float) -> tuple[sp.Expr, str | None]:
     """The exact coefficient and its text when it is short (1/6, exp(1/10), sqrt(2)/2), else the float to 10 digits."""
     if c.is_number and not c.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.DiracDelta):
         shown = c.subs(sp.E, sp.Symbol("e"))  # Euler's number as the language writes it, not SymPy's `E`
+        shown = shown.xreplace({f: _decimal(f) for f in shown.atoms(sp.Float)})
         text = format_sym(shown)
         if len(text) <= 24:
             return shown, text
