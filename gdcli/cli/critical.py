@@ -23,7 +23,7 @@ def critical(
     expression: common.Expr = None,
     domain: Annotated[Optional[str], typer.Option(help="A box to search, e.g. x=-3:3,y=-3:3 (needed when ∇f = 0 has no closed form; also limits the list).", show_default=False)] = None,
     vars: common.Vars = None,
-    starts: Annotated[Optional[int], typer.Option(help="Seeded Newton starts for the numeric search (default 100 per variable).", show_default=False)] = None,
+    starts: Annotated[Optional[int], typer.Option(help="Seeded Newton starts for the numeric search (default 500 per variable).", show_default=False)] = None,
     seed: common.Seed = None,
     plot: Annotated[Optional[str], typer.Option(help="Write a PNG with the points marked on the curve (one variable) or the contours (two).", show_default=False)] = None,
     time_limit: TimeLimit = None,

@@ -16,7 +16,7 @@ class CriticalOptions:
     expression: str
     domain: Any = None
     vars: Any = None
-    starts: Optional[int] = None  # Newton starts for the numeric search (default 100 per variable)
+    starts: Optional[int] = None  # Newton starts for the numeric search (default 500 per variable)
     seed: int = 0
     plot: Any = None
     time_limit: Optional[float] = None  # seconds for the symbolic work; None: DEFAULT_SECONDS (gdcli.expr.budget)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from rich.table import Table
 
-from gdcli.render.output import fmt, fmt_vec, pyplot, save_figure
+from gdcli.render.output import elided, fmt, fmt_vec, pyplot, save_figure
 
 STYLE = {"minimum": "green", "maximum": "red", "saddle": "yellow", "degenerate": "cyan", "kink": "magenta"}
 MARKER = {"minimum": ("v", "tab:green"), "maximum": ("^", "tab:red"), "saddle": ("X", "tab:orange"),
@@ -36,15 +36,21 @@ def render_critical(r, console) -> None:
         t = Table(title_justify="left")
         for col in ("#", "point", "f", "class", "Hessian eigenvalues", "found"):
             t.add_column(col, justify="right" if col in ("#", "f") else "left")
-        for i, p in enumerate(r.points, 1):
+        for i in elided(len(r.points), 30, 10):
+            if i is None:
+                t.add_row("…", "…", "…", "…", "…", "…")
+                continue
+            p = r.points[i]
             coords = ", ".join(f"{v}={fmt(x, 10)}" for v, x in zip(r.variables, p.point))
             if p.coordinates and any(c != fmt(x, 10) for c, x in zip(p.coordinates, p.point)):
                 coords += "  (" + ", ".join(p.coordinates) + ")"
             style = STYLE.get(p.classification, "white")
             eig = "—" if p.eigenvalues is None else fmt_vec(p.eigenvalues, 6)
-            t.add_row(str(i), coords, fmt(p.value, 10), f"[{style}]{describe(p)}[/{style}]", eig,
+            t.add_row(str(i + 1), coords, fmt(p.value, 10), f"[{style}]{describe(p)}[/{style}]", eig,
                       "exactly" if p.exact else "numerically")
         console.print(t)
+        if len(r.points) > 41:
+            console.print(f"{len(r.points)} critical points; --json lists every one")
     elif not r.families:
         console.print("no critical points" + (" were found" if not r.complete else "") + where)
     for fam in r.families:
@@ -98,8 +104,9 @@ def plot_critical(r, expr, box, path) -> Path:
     for p in r.points:
         marker, colour = MARKER[p.classification]
         xy = (p.point[0], p.value) if n == 1 else tuple(p.point)
-        label = p.classification if p.classification not in shown else None
-        shown.add(p.classification)
+        name = p.classification + (f" ({p.local})" if p.local else "")
+        label = name if name not in shown else None
+        shown.add(name)
         ax.plot(*xy, marker=marker, color=colour, ms=10, mec="black", ls="none", label=label)
     ax.legend(loc="best", fontsize=8)
     ax.set_title(f"critical points of {r.expression}" + ("" if r.complete else " (numeric search: may miss some)"))

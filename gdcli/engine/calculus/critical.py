@@ -315,7 +315,7 @@ def critical_points(expr: Expression, box=None, *, starts: int | None = None, se
     if not complete and not families and bounded:
         lo = np.asarray([iv.lo for iv in box.intervals])
         hi = np.asarray([iv.hi for iv in box.intervals])
-        count = int(starts) if starts is not None else 100 * n
+        count = int(starts) if starts is not None else 500 * n
         X, converged = newton_zeros(expr, lo, hi, count, seed, tick)
         width = np.maximum(hi - lo, np.finfo(float).tiny)
         known = np.asarray([c.point for c in found]).reshape(-1, n)
