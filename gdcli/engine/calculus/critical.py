@@ -301,16 +301,17 @@ def critical_points(expr: Expression, box=None, *, starts: int | None = None, se
         raise UsageError(f"{why}: give a bounded --domain to search numerically, e.g. --domain {names}")
     scale = 1.0 if not bounded else max(1.0, max(iv.hi - iv.lo for iv in box.intervals))
     found: list[CriticalPoint] = []
-    for p in exact_points:
-        coords = [_real(c) for c in p]
-        if any(c is None for c in coords):
-            continue
-        x = np.asarray(coords, dtype=float)
-        if box is not None and not all(iv.contains(np.asarray([c]))[0] for iv, c in zip(box.intervals, coords)):
-            continue
-        cp = classify(expr, x, p, scale)
-        if cp is not None:
-            found.append(cp)
+    with time_limit(time_limit_s, "evaluating the exact critical points"):  # radicals, CRootOf, exact eigenvalues
+        for p in exact_points:
+            coords = [_real(c) for c in p]
+            if any(c is None for c in coords):
+                continue
+            x = np.asarray(coords, dtype=float)
+            if box is not None and not all(iv.contains(np.asarray([c]))[0] for iv, c in zip(box.intervals, coords)):
+                continue
+            cp = classify(expr, x, p, scale)
+            if cp is not None:
+                found.append(cp)
     method, count, converged = "symbolic", None, None
     if not complete and not families and bounded:
         lo = np.asarray([iv.lo for iv in box.intervals])
