@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from gdcli.engine.calculus.taylor import MAX_ORDER, evaluate_orders, taylor
+from gdcli.engine.calculus.taylor import MAX_ORDER, evaluate_orders, taylor_polynomial
 from gdcli.errors import UsageError
 from gdcli.expr import compile_expression
 
 
 def expand(text, at, order, step=None):
     f = compile_expression(text)
-    return taylor(f, f.point(at), order, step=step)
+    return taylor_polynomial(f, f.point(at), order, step=step)
 
 
 def test_exp_at_0_gives_the_seed_figures(cli_json):
@@ -113,7 +113,7 @@ def test_negative_or_huge_order_exits_2(cli, order, message):
 def test_too_many_partial_derivatives_are_refused_up_front():
     f = compile_expression("+".join(f"x{i}" for i in range(12)))
     with pytest.raises(UsageError, match="partial derivatives"):
-        taylor(f, np.zeros(12), 12)
+        taylor_polynomial(f, np.zeros(12), 12)
 
 
 def test_outside_the_domain_exits_2(cli):

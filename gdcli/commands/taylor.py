@@ -25,13 +25,13 @@ OPTIONS = TaylorOptions  # the options dataclass the YAML runner builds for this
 
 
 def _expand(opts: TaylorOptions):
-    from gdcli.engine.calculus.taylor import taylor
+    from gdcli.engine.calculus.taylor import taylor_polynomial
     from gdcli.expr import compile_expression, parse_vector
 
     expr = compile_expression(opts.expression, opts.vars)
     x = expr.point(opts.at)
     step = None if opts.step is None else parse_vector(opts.step, len(expr.variables), "--step")
-    return expr, taylor(expr, x, opts.order, step=step, time_limit_s=common.time_budget(opts.time_limit))
+    return expr, taylor_polynomial(expr, x, opts.order, step=step, time_limit_s=common.time_budget(opts.time_limit))
 
 
 def compute(opts: TaylorOptions):

@@ -126,7 +126,7 @@ def _join(terms: list[str]) -> str:
     return out or "0"
 
 
-def taylor(expr: Expression, x, order: int, *, step=None, time_limit_s: float = DEFAULT_SECONDS) -> TaylorResult:
+def taylor_polynomial(expr: Expression, x, order: int, *, step=None, time_limit_s: float = DEFAULT_SECONDS) -> TaylorResult:
     """The Taylor polynomial of `expr` at x of the given order; with a step δ, every order's P_k(δ) vs f(x + δ)."""
     x = np.asarray(x, dtype=float)
     n = len(expr.variables)
