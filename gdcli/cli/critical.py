@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -25,7 +26,7 @@ def critical(
     vars: common.Vars = None,
     starts: Annotated[Optional[int], typer.Option(help="Seeded Newton starts for the numeric search (default 500 per variable).", show_default=False)] = None,
     seed: common.Seed = None,
-    plot: Annotated[Optional[str], typer.Option(help="Write a PNG with the points marked on the curve (one variable) or the contours (two).", show_default=False)] = None,
+    plot: Annotated[Optional[Path], typer.Option(help="Write a PNG with the points marked on the curve (one variable) or the contours (two).", show_default=False)] = None,
     time_limit: TimeLimit = None,
     json: common.Json = None,
     config: common.Config = None,

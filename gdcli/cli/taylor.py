@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -25,7 +26,7 @@ def taylor(
     order: Annotated[Optional[int], typer.Option(help="The order K of the polynomial, 0 to 30 (default 2).", show_default=False)] = None,
     step: Annotated[Optional[str], typer.Option(help="A step δ: tabulate P_0(δ) .. P_K(δ) against the true f(x+δ), with the errors.", show_default=False)] = None,
     vars: common.Vars = None,
-    plot: Annotated[Optional[str], typer.Option(help="Write a PNG of f with the polynomials of every order laid over it.", show_default=False)] = None,
+    plot: Annotated[Optional[Path], typer.Option(help="Write a PNG of f with the polynomials of every order laid over it.", show_default=False)] = None,
     time_limit: TimeLimit = None,
     json: common.Json = None,
     config: common.Config = None,
