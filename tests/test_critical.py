@@ -187,7 +187,9 @@ def test_degenerate_points():
 @pytest.mark.parametrize("args, message", [
     (("exp(x) - x**2",), "--domain"), (("exp(x) - x**2", "--domain", "x>0"), "--domain"),
     (("x**2", "--domain", "x=5:1"), "empty"), (("3",), "no variables"), (("0*x + 2",), "constant"),
-    (("x**2", "--starts", "0", "--domain", "x=-1:1"), "--starts"), (("x*y*z", "--plot", "p.png"), "one or two"),
+    (("x**2", "--starts", "0", "--domain", "x=-1:1"), "--starts"),
+    (("sin(" + "+".join(f"x{i}" for i in range(30)) + ")", "--starts", "100000",
+      "--domain", ",".join(f"x{i}=-1:1" for i in range(30))), "lower --starts"), (("x*y*z", "--plot", "p.png"), "one or two"),
 ])
 def test_bad_input_exits_2(cli, tmp_path, args, message):
     r = cli("critical", *args)

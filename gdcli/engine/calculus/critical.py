@@ -17,6 +17,7 @@ from gdcli.expr import Expression, format_sym
 from gdcli.expr.budget import DEFAULT_SECONDS, SymbolicTimeout, time_limit
 from gdcli.expr.functions import NONSMOOTH
 
+MAX_HESSIAN_ENTRIES = 20_000_000  # about 160 MB per copy of the stacked Hessians
 NUMERIC_WARNING = ("numeric search: Newton from {starts} seeded starts in the box; it can miss critical points "
                    "(between starts, or where Newton does not converge)")
 
@@ -317,6 +318,9 @@ def critical_points(expr: Expression, box=None, *, starts: int | None = None, se
         lo = np.asarray([iv.lo for iv in box.intervals])
         hi = np.asarray([iv.hi for iv in box.intervals])
         count = int(starts) if starts is not None else 500 * n
+        if count * n * n > MAX_HESSIAN_ENTRIES:  # every start carries its n×n Hessian, several times over
+            raise UsageError(f"{count} starts in {n} variables hold {count * n * n:,} Hessian entries at once; at "
+                             f"most {MAX_HESSIAN_ENTRIES:,} (lower --starts)")
         X, converged = newton_zeros(expr, lo, hi, count, seed, tick)
         width = np.maximum(hi - lo, np.finfo(float).tiny)
         known = np.asarray([c.point for c in found]).reshape(-1, n)
