@@ -50,7 +50,8 @@ def plot_taylor(r, expr, path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4.5))
     colours = plt.cm.viridis(np.linspace(0, 0.9, len(P)))
     for k, (row, colour) in enumerate(zip(P, colours)):
-        ax.plot(xs, row, color=colour, lw=1.2, ls="--", label=f"order {k}")
+        shown = len(P) <= 10 or k % max(1, len(P) // 8) == 0 or k == len(P) - 1  # a legend of ≤ ~10 entries
+        ax.plot(xs, row, color=colour, lw=1.2, ls="--", label=f"order {k}" if shown else None)
     ax.plot(xs, truth, color="black", lw=2.2, label=f"f = {r.expression}")
     finite = truth[np.isfinite(truth)]
     if finite.size:
@@ -65,7 +66,7 @@ def plot_taylor(r, expr, path) -> Path:
         ax.axvline(x1, color="tab:red", lw=0.8, ls=":", label="x + δ")
     ax.set_xlabel(xlabel)
     ax.set_title(f"Taylor polynomials of {r.expression} at ({_point(r.variables, r.point)})")
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside the axes, off the curves
     ax.grid(alpha=0.3)
     out = save_figure(fig, path)
     plt.close(fig)
