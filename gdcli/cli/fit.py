@@ -19,7 +19,7 @@ def render(result, console) -> None:
 def fit(
     data: Annotated[Optional[Path], typer.Option(help="CSV with a header row, .npy (columns x1.., y) or .npz.", show_default=False)] = None,
     generate: Annotated[Optional[str], typer.Option(help="Make data: y = EXPR(x) + noise, e.g. \"1.5*x + 2.73\".", show_default=False)] = None,
-    noise: Annotated[Optional[float], typer.Option(help="Standard deviation of the Gaussian noise added by --generate (default 0).", show_default=False)] = None,
+    noise: Annotated[Optional[str], typer.Option(help="Noise added by --generate: an SD (Gaussian), normal:SD, or uniform:A,B (default 0).", show_default=False)] = None,
     n: Annotated[Optional[int], typer.Option("--n", help="Rows to generate (default 100).", show_default=False)] = None,
     x_dist: Annotated[Optional[str], typer.Option(help="Inputs for --generate: normal:MEAN,SD or uniform:A,B (default normal:0,10).", show_default=False)] = None,
     classes: Annotated[Optional[int], typer.Option(help="With --generate: labels 0..K-1, the K equal-count bins of EXPR(x) + noise (x1 - x2: separable; x1*x2 on uniform:-1,1: XOR-like).", show_default=False)] = None,

@@ -16,7 +16,7 @@ from gdcli.commands import common
 class FitOptions:
     data: Any = None
     generate: Optional[str] = None
-    noise: float = 0.0
+    noise: float | str = 0.0  # an SD (Gaussian), normal:SD or uniform:A,B
     n: int = 100
     x_dist: str = "normal:0,10"
     classes: Optional[int] = None
@@ -101,7 +101,7 @@ def compute(opts: FitOptions, show_progress: bool = True):
     if opts.data is not None:
         data = load_data(opts.data)
     else:
-        data = generate_data(opts.generate, int(opts.n), float(opts.noise), opts.x_dist, int(opts.seed),
+        data = generate_data(opts.generate, int(opts.n), opts.noise, opts.x_dist, int(opts.seed),
                              classes=None if opts.classes is None else int(opts.classes))
     features, target = select(data, opts.x, opts.y)
     problem = build_problem(opts.model, data, features, target, opts.loss, float(opts.reg), opts.params)

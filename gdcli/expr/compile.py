@@ -82,8 +82,9 @@ class TorchOps:
         return self.t.where(self._t(c).bool() if not isinstance(c, self.t.Tensor) else c, self._t(a), self._t(b))
 
     def heaviside(self, x, h0=0.5):
-        x = self._t(x)
-        return self.t.heaviside(x, self.t.tensor(h0, dtype=x.dtype))
+        # Built from sign, whose autograd derivative is 0 (torch.heaviside has none): 1 above 0, 0 below, h0 at 0.
+        s = self.t.sign(self._t(x))
+        return 0.5 * (s + 1) + (h0 - 0.5) * (1 - s * s)
 
     def zeros_like(self, x):
         return self.t.zeros_like(self._t(x))

@@ -56,6 +56,7 @@ class FitResult:
     classification: dict | None = None
     sweep: list[SweepRow] | None = None
     step_size: float | None = None  # random-search and random-local-search only
+    grad_norm: float | None = None  # ‖∇θ L‖ on every row at the trained parameters (0 for a stalled step model)
     _plot: dict | None = field(default=None, repr=False)
 
 
@@ -128,6 +129,14 @@ def require_finite_start(tensors: Tensors, theta0: np.ndarray, names) -> None:
                          "choose another --init or rescale the data")
 
 
+def final_grad_norm(tensors: Tensors, theta: np.ndarray) -> float | None:
+    """‖∇θ L‖ over every row by the written-out chain rule; None where it is not finite."""
+    torch = tensors.torch
+    _, g = tensors.manual_loss_and_grad(torch.as_tensor(np.asarray(theta, dtype=float)))
+    norm = float(torch.linalg.vector_norm(g))
+    return norm if math.isfinite(norm) else None
+
+
 def run_one(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None = None):
     """Train once; Ctrl-C ends the run early and keeps the parameters of the last finished epoch."""
     records, status = [], "done"
@@ -191,6 +200,6 @@ def fit(problem: Problem, data, spec: TrainSpec, init=None, batch_sizes: list | 
         updates_per_epoch=updates_per_epoch(data.rows, spec.batch_size), seconds=seconds, closed_form=cf_doc,
         true_params=truth, model_misfit=misfit, generator=data.generator,
         classification=_classification(problem, data, last.params, last.epoch), sweep=sweep,
-        step_size=_step_size(spec),
+        step_size=_step_size(spec), grad_norm=final_grad_norm(tensors, last.params),
         _plot=_plot_data(problem, data, last.params),
     )
