@@ -127,3 +127,49 @@ def test_sweep_interrupted_keeps_rows():
 
     s = step_sweep(f, X0, G0)
     assert s.interrupted and len(s.rows) == 3
+
+
+def test_given_step_stands_and_its_round_off_is_reported():
+    # Seed 002: "with h = 1e-15, f(1 + h) − f(1) evaluates to an inaccurate small value". In float64 1 + 1e-15 is
+    # 1 + 5·2^-52 = 1 + 1.110e-15, so the forward quotient of x² at 1 is (2·5·2^-52 + (5·2^-52)²→rounded)/1e-15.
+    expr = compile_expression("x**2")
+    x = np.array([1.0])
+    moved = (1.0 + 1e-15) - 1.0
+    assert moved == 5 * 2.0**-52
+    assert effective_step(x, "forward", 1e-15)[0] == 1e-15  # the user's h, not the snapped 1.11e-15
+    numeric = approx_gradient(expr.f, x, "forward", 1e-15)[0]
+    assert numeric == ((1.0 + 1e-15) ** 2 - 1.0) / 1e-15
+    assert abs(numeric - 2) > 0.2  # ruined by round-off: 2.22, not 2
+    r = check_gradient(expr.f, x, expr.grad(x), variables=["x"], subject="x**2", analytic_source="symbolic",
+                       method="forward", h=1e-15)
+    assert r.verdict == "fail"  # the floor of the default step: a tiny h cannot hide its own round-off
+    assert r.components[0].step_error == abs(moved - 1e-15) / 1e-15
+    assert r.roundoff == np.finfo(float).eps / 1e-15
+    # Below the resolution x + h == x: the quotient is 0, a relative error of exactly 1.
+    r = check_gradient(expr.f, x, expr.grad(x), variables=["x"], subject="x**2", analytic_source="symbolic",
+                       method="forward", h=1e-17)
+    assert r.components[0].numeric == 0 and r.components[0].step_error == 1 and r.max_relative_error == 1
+
+
+def test_default_step_is_still_exactly_representable():
+    for x0 in (3.0, 1e-300, 1e300, -7.25):
+        x = np.array([x0])
+        for method in ("forward", "central"):
+            h = effective_step(x, method)
+            assert (x + h) - x == h and h > 0
+
+
+@pytest.mark.parametrize("method, count", [("forward", 11), ("backward", 11), ("central", 21), ("richardson", 41)])
+def test_evaluation_count_is_seed_002s(method, count):
+    # "30,730 parameters, 30,731 evaluations": one-sided differences need f at x and at x + h·e_i for each i.
+    calls = []
+    expr = compile_expression(" + ".join(f"w{i}**2" for i in range(10)))
+
+    def f(X):
+        calls.extend(map(tuple, np.atleast_2d(X)))
+        return expr.f(X)
+
+    x = np.ones(10)
+    r = check_gradient(f, x, expr.grad(x), variables=list(expr.variables), subject="sum", analytic_source="symbolic",
+                       method=method)
+    assert r.evaluations == count == len(set(calls))

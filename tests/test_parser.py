@@ -40,6 +40,8 @@ TABLE = [
     ("relu(x)", [1.5], lambda x: 1.5),
     ("relu(x)", [-1.5], lambda x: 0.0),
     ("softplus(x)", [0.5], lambda x: math.log1p(math.exp(x))),
+    ("heaviside(x) + heaviside(-x) + heaviside(x - x)", [1.5], lambda x: 1.5),  # 1 + 0 + 1/2 at the jump
+    ("sign(x) - sign(-2*x) + sign(x - x)", [-0.25], lambda x: -2.0),
     ("max(x, y)", [1.0, 2.0], lambda x, y: 2.0),
     ("max(0, 1 - y*(w*x + b))", [0.5, 0.2, 1.0, 1.0], lambda b, w, x, y: 0.3),
     ("max(x, y, 3)", [1.0, 2.0], lambda x, y: 3.0),

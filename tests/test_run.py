@@ -147,3 +147,18 @@ def test_validation_catches_missing_options_bad_expressions_and_check_typos(cli,
     assert "d.yaml:5:1: expect[0]: unknown key 'equal'; did you mean 'equals'?" in r.stderr
     assert "3 invalid files; nothing was run" in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_check_can_compare_two_fields():
+    doc = {"sweep": [{"loss": 0.5}, {"loss": 0.2}], "best": 0.2}
+    (lt,) = parse_checks([{"path": "sweep[1].loss", "lt": {"path": "sweep[0].loss"}}])
+    assert evaluate(lt, doc).passed
+    (gt,) = parse_checks([{"path": "sweep[1].loss", "gt": {"path": "sweep[0].loss"}}])
+    result = evaluate(gt, doc)
+    assert not result.passed and result.message == "got 0.2, expected gt 0.5"
+    (close,) = parse_checks([{"path": "sweep[1].loss", "approx": {"path": "best"}, "rel": 1e-12}])
+    assert evaluate(close, doc).passed
+    (missing,) = parse_checks([{"path": "best", "equals": {"path": "nowhere"}}])
+    assert not evaluate(missing, doc).passed and "nowhere" in evaluate(missing, doc).message
+    (literal,) = parse_checks([{"path": "best", "equals": {"path": "x", "other": 1}}])  # not a reference: a value
+    assert not evaluate(literal, doc).passed

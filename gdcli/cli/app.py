@@ -9,6 +9,7 @@ import typer
 from gdcli import __version__
 from gdcli.cli import common
 from gdcli.cli.convex import convex
+from gdcli.cli.critical import critical
 from gdcli.cli.descend import descend
 from gdcli.cli.fractal import fractal
 from gdcli.cli.fit import fit
@@ -16,6 +17,7 @@ from gdcli.cli.grad import grad
 from gdcli.cli.gradcheck import gradcheck
 from gdcli.cli.hessian import hessian
 from gdcli.cli.run import run
+from gdcli.cli.taylor import taylor
 
 app = typer.Typer(
     name="gdcli",
@@ -33,6 +35,8 @@ app.command("descend", cls=common.ExpressionCommand)(descend)
 app.command("fit")(fit)
 app.command("convex", cls=common.ExpressionCommand)(convex)
 app.command("gradcheck", cls=common.ExpressionCommand)(gradcheck)
+app.command("critical", cls=common.ExpressionCommand)(critical)
+app.command("taylor", cls=common.ExpressionCommand)(taylor)
 app.command("fractal")(fractal)
 app.command("run")(run)
 

@@ -24,12 +24,15 @@ Config = Annotated[Optional[Path], typer.Option("--config", help="Read options f
 Vars = Annotated[Optional[str], typer.Option("--vars", help="Variable order, e.g. w1,w0 (default: natural sort).", show_default=False)]
 At = Annotated[Optional[str], typer.Option("--at", help="The point: w0=3,w1=4, or 3,4 in variable order.", show_default=False)]
 Seed = Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0).", show_default=False)]
-Plot = Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG plot to this file.", show_default=False)]
+Plot = Annotated[Optional[Path], typer.Option("--plot", help="Write a picture to this file; the extension picks the format: .png, .svg or .pdf.", show_default=False)]
+Levels = Annotated[Optional[str], typer.Option("--levels", metavar="L1,L2,...", help="Contour levels of a two-variable --plot, e.g. 1,2,5 (default: spread over the window).", show_default=False)]
 Expr = Annotated[Optional[str], typer.Argument(help="The expression, e.g. \"2*w0**2 + 3*w1**2\".", show_default=False)]
 # The optimisers' hyper-parameters, shared by descend and fit (gdcli/engine/optim/transforms.py).
 Momentum = Annotated[Optional[float], typer.Option(help="Momentum β for momentum and nesterov (default 0.9).", show_default=False)]
 Beta1 = Annotated[Optional[float], typer.Option(help="Adam's β1 (default 0.9).", show_default=False)]
 Beta2 = Annotated[Optional[float], typer.Option(help="Adam's β2 (default 0.999).", show_default=False)]
+TimeLimit = Annotated[Optional[float], typer.Option("--time-limit", metavar="SECONDS", help="Seconds of symbolic work (SymPy) allowed; past it a step falls back to numbers with a note, or stops with exit 2 naming it (default 5).", show_default=False)]
+RmspropAlpha = Annotated[Optional[float], typer.Option("--rmsprop-alpha", help="RMSprop's decay α of the mean of squared gradients, as torch.optim.RMSprop's alpha (default 0.99).", show_default=False)]
 Eps = Annotated[Optional[float], typer.Option(help="ε of adagrad, rmsprop and adam (default 1e-8).", show_default=False)]
 
 class ExpressionCommand(typer.core.TyperCommand):
@@ -88,6 +91,12 @@ def exit_codes():
               f"please report it at {ISSUES_URL}" + ("" if DEBUG["on"] else " (rerun with --debug for the traceback)"),
               file=sys.stderr)
         raise typer.Exit(3) from None
+
+
+def say_picture(result, plot, json) -> None:
+    """`plot: FILE` under the tables once a picture given by flag was written."""
+    if result is not None and plot is not None and not json:
+        typer.echo(f"plot: {plot}")
 
 
 def run(cls, command: str, config: Path | None, given: dict, compute: Callable, document: Callable, render: Callable):

@@ -26,6 +26,10 @@ def convex(
     samples: Annotated[Optional[int], typer.Option(help="Random points (and Jensen triples) to sample when no proof applies (default 4000).", show_default=False)] = None,
     seed: common.Seed = None,
     plot: common.Plot = None,
+    chord: Annotated[Optional[str], typer.Option(metavar="A,B", help="Draw the chord from x = A to x = B with C on it and D on the curve (Fig 3.16); needs --plot.", show_default=False)] = None,
+    alpha: Annotated[Optional[float], typer.Option(metavar="T", help="Where C sits on the chord: C = T·A + (1−T)·B (default 0.3).", show_default=False)] = None,
+    tangent: Annotated[Optional[float], typer.Option(metavar="X", help="Draw the tangent at x = X, which a convex curve lies above (Fig 3.17); needs --plot.", show_default=False)] = None,
+    time_limit: common.TimeLimit = None,
     json: common.Json = None,
     config: common.Config = None,
 ):
@@ -37,9 +41,13 @@ def convex(
 
         gdcli convex "x**3" --plot x3.png
 
+        gdcli convex "x**2" --plot chord.png --chord -1,2 --alpha 0.3 --tangent 0.5
+
         gdcli convex "log(x)" --expect concave
     """
     result = common.run(ConvexOptions, "convex", config, locals(), compute, document, render)
+    if result is not None and result.plot_note:
+        typer.echo(f"note: {result.plot_note}", err=True)
     if result is not None and result.interrupted:
         raise typer.Exit(130)
     if result is not None and result.expect_met is False:

@@ -25,7 +25,8 @@ def fractal(
     seed: common.Seed = None,
     resolution: Annotated[Optional[int], typer.Option(help="Pixels along the longer side of the window (default 1000).", show_default=False)] = None,
     window: Annotated[Optional[str], typer.Option(metavar="X0:X1,Y0:Y1", help="Zoom: w1 and w2 ranges as x0:x1,y0:y1 (default: the iterates' extent).", show_default=False)] = None,
-    out: Annotated[Optional[Path], typer.Option(metavar="FILE.png", help="The PNG to write (default fractal.png).", show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option(metavar="FILE", help="The picture to write: .png, .svg or .pdf by its extension (default fractal.png).", show_default=False)] = None,
+    start: Annotated[Optional[str], typer.Option(metavar="W1,W2", help="Also draw one SGD trajectory from this start over the density, as long as the burn-in (Fig 2.16).", show_default=False)] = None,
     colormap: Annotated[Optional[str], typer.Option(help="A matplotlib colormap (default Blues).", show_default=False)] = None,
     log_density: Annotated[Optional[bool], typer.Option("--log-density/--linear-density", help="Shade pixels by log(1+count) (default) or by count.", show_default=False)] = None,
     json: common.Json = None,
@@ -38,6 +39,8 @@ def fractal(
         gdcli fractal --out fractal.png
 
         gdcli fractal --lr 0.65 --points 1e7 --window 0.9:1.6,1.1:1.9 --out zoom.png
+
+        gdcli fractal --lr 5e-4 --start 0,0 --out approach.png
     """
     result = common.run(FractalOptions, "fractal", config, locals(), compute, document, render)
     if result is not None and result.interrupted:

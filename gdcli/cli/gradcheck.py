@@ -34,6 +34,7 @@ def gradcheck(
     sweep: Annotated[Optional[bool], typer.Option("--sweep", help="Add forward and central errors for h = 1e-1 ... 1e-15 with fitted orders.", show_default=False)] = None,
     plot: common.Plot = None,
     seed: common.Seed = None,
+    time_limit: common.TimeLimit = None,
     json: common.Json = None,
     config: common.Config = None,
 ):

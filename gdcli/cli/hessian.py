@@ -20,6 +20,9 @@ def hessian(
     at: common.At = None,
     vars: common.Vars = None,
     step: Annotated[Optional[str], typer.Option(help="Add the Taylor table for this step δ: actual f(x+δ) vs first- and second-order predictions.", show_default=False)] = None,
+    plot: common.Plot = None,
+    levels: common.Levels = None,
+    time_limit: common.TimeLimit = None,
     json: common.Json = None,
     config: common.Config = None,
 ):
@@ -28,5 +31,8 @@ def hessian(
     Example:
 
         gdcli hessian "w0**2 + 2*w0*w1 + 3*w1**2" --at 0,0
+
+        gdcli hessian "exp(x)" --at 0 --plot taylor.png
     """
-    common.run(HessianOptions, "hessian", config, locals(), compute, document, render)
+    result = common.run(HessianOptions, "hessian", config, locals(), compute, document, render)
+    common.say_picture(result, plot, json)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-COMMANDS = ("grad", "hessian", "gradcheck", "convex", "descend", "fractal", "fit")
+COMMANDS = ("grad", "hessian", "gradcheck", "convex", "descend", "fractal", "fit", "critical", "taylor")
 
 
 def command_module(name: str):

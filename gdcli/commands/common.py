@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
 from gdcli.errors import ConfigError, UsageError
+
+
+# = gdcli.expr.budget.DEFAULT_SECONDS (not imported here: that would load SymPy at start-up; a test ties the two).
+DEFAULT_TIME_LIMIT = 5.0
+
+
+def budget(opts):
+    """The command's symbolic time budget from its `time_limit` option (--time-limit, YAML `time_limit`)."""
+    from gdcli.expr.budget import Budget
+
+    seconds = opts.time_limit
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(f"--time-limit must be a positive number of seconds; got {seconds!r}")
+    return Budget(float(seconds))
 
 
 # Keys an experiment file may carry besides a command's options.
@@ -57,6 +72,39 @@ def build_options(cls, config: Path | None, given: dict, command: str | None = N
         names = [("the expression" if m == "expression" else "--" + m.replace("_", "-")) for m in missing]
         raise UsageError(f"missing {' and '.join(names)} (give it on the command line or in --config FILE.yaml)")
     return cls(**values)
+
+
+def picture_options(plot, levels, n: int) -> list[float] | None:
+    """Check --plot and --levels before any work: the file's extension, one or two variables, the levels."""
+    if plot is None:
+        if levels is not None:
+            raise UsageError("--levels picks the contour levels of a --plot; give --plot FILE too")
+        return None
+    from gdcli.render.output import picture_path
+
+    picture_path(plot)
+    if n not in (1, 2):
+        raise UsageError(f"--plot draws functions of one or two variables; this one has {n}")
+    if levels is None:
+        return None
+    if n != 2:
+        raise UsageError("--levels picks contour levels, which a function of two variables has; this one has one")
+    from gdcli.expr import parse_vector
+
+    values = [float(v) for v in parse_vector(levels, None, "--levels")]
+    if not values or not all(math.isfinite(v) for v in values):
+        raise UsageError(f"--levels must be finite numbers such as 1,2,5; got {levels!r}")
+    return sorted(set(values))
+
+
+def draw(fig, path) -> Path:
+    """Save a figure to the picture file and close it."""
+    from gdcli.render.output import pyplot, save_figure
+
+    try:
+        return save_figure(fig, path)
+    finally:
+        pyplot().close(fig)
 
 
 def document(result) -> dict:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-
 from gdcli.commands import common
 from gdcli.errors import UsageError
 
@@ -23,6 +22,10 @@ class ConvexOptions:
     samples: int = 4000
     seed: int = 0
     plot: Any = None
+    chord: Any = None  # A,B: the chord from x = A to x = B on the plot (Fig 3.16)
+    alpha: Any = None  # C = αA + (1−α)B on the chord (default 0.3, as the seed's figure)
+    tangent: Any = None  # X: the tangent at x = X on the plot (Fig 3.17)
+    time_limit: float = common.DEFAULT_TIME_LIMIT
     json: bool = False
 
 
@@ -46,38 +49,84 @@ def _decide(opts: ConvexOptions):
         raise UsageError("--samples and --seed must be integers") from None
     if not 10 <= samples <= 10_000_000:
         raise UsageError(f"--samples must be between 10 and 10000000; got {samples}")
-    expr = compile_expression(opts.expression, opts.vars)
+    budget = common.budget(opts)
+    with budget.step("parsing"):
+        expr = compile_expression(opts.expression, opts.vars)
     with progress("convex: sampling", total=2) as bar:
-        result = decide_convexity(expr, opts.domain, samples=samples, seed=seed, tick=bar.update)
+        result = decide_convexity(expr, opts.domain, samples=samples, seed=seed, tick=bar.update, budget=budget)
     if expect is not None:
         result = dataclasses.replace(result, expected=expect, expect_met=satisfies(result.verdict, expect))
     return expr, result
 
 
+DEFAULT_ALPHA = 0.3  # Fig 3.16: C = 0.3A + 0.7B
+
+
+def _extras(opts: ConvexOptions):
+    """The chord and the tangent asked for, checked before any work (they draw on the --plot)."""
+    from gdcli.expr import constant_value, parse_vector
+    from gdcli.render.convex_plot import Chord
+
+    given = [name for name in ("chord", "alpha", "tangent") if getattr(opts, name) is not None]
+    if given and opts.plot is None:
+        raise UsageError(f"--{given[0]} draws on the picture; give --plot FILE too")
+    if opts.plot is not None:
+        from gdcli.render.output import picture_path
+
+        picture_path(opts.plot)
+    chord = None
+    if opts.chord is not None:
+        ends = parse_vector(opts.chord, None, "--chord")
+        if len(ends) != 2 or ends[0] == ends[1]:
+            raise UsageError(f"--chord takes two different x values A,B, e.g. -1,2; got '{opts.chord}'")
+        alpha = DEFAULT_ALPHA if opts.alpha is None else constant_value(str(opts.alpha), "--alpha")
+        if not 0 < alpha < 1:
+            raise UsageError(f"--alpha must be strictly between 0 and 1; got {opts.alpha}")
+        chord = Chord(float(ends[0]), float(ends[1]), float(alpha))
+    elif opts.alpha is not None:
+        raise UsageError("--alpha places C on a chord; give --chord A,B too")
+    tangent = None if opts.tangent is None else constant_value(str(opts.tangent), "--tangent")
+    return chord, tangent
+
+
 def compute(opts: ConvexOptions):
+    chord, tangent = _extras(opts)
     expr, result = _decide(opts)
     if opts.plot is not None:
-        path = _plot(result, expr, opts, Path(opts.plot))
-        result = dataclasses.replace(result, plot=str(path))
+        path, note = _plot(result, expr, opts, Path(opts.plot), chord, tangent)
+        result = dataclasses.replace(result, plot=None if path is None else str(path), plot_note=note)
     return result
 
 
-def _plot(result, expr, opts: ConvexOptions, path: Path) -> Path:
-    from gdcli.engine.convex.domain import make_domain
-    from gdcli.render.convex import plot_convex
+def _plot(result, expr, opts: ConvexOptions, path: Path, chord=None, tangent=None):
+    """(the picture written, None) or (None, why not): a picture that cannot be drawn never hides the verdict."""
+    import numpy as np
 
-    if len(result.variables) not in (1, 2):
-        raise UsageError(f"--plot draws functions of one or two variables; this one has {len(result.variables)}")
-    return plot_convex(result, expr, make_domain(expr, opts.domain), path)
+    from gdcli.engine.convex.domain import make_domain
+
+    n = len(result.variables)
+    if n not in (1, 2):
+        return None, f"no picture: --plot draws functions of one or two variables; this one has {n}"
+    if n != 1 and (chord is not None or tangent is not None):
+        return None, f"no picture: --chord and --tangent draw on a curve of one variable; this function has {n}"
+    domain = make_domain(expr, opts.domain)
+    for x in ([chord.a, chord.b] if chord else []) + ([tangent] if tangent is not None else []):
+        if not domain.contains(expr, np.array([[x]]))[0]:
+            return None, f"no picture: x = {x:g} is outside the domain of {result.expression}"
+    from gdcli.commands.common import draw
+    from gdcli.render.convex_plot import convex_figure
+
+    return draw(convex_figure(result, expr, domain, chord, tangent), path), None
 
 
 def artifacts(result, opts: ConvexOptions, out_dir: Path) -> list[Path]:
     """The plot (one or two variables) for the YAML batch runner."""
-    if len(result.variables) not in (1, 2):
-        return []
     from gdcli.expr import compile_expression
 
-    return [_plot(result, compile_expression(opts.expression, opts.vars), opts, Path(out_dir) / "convex.png")]
+    chord, tangent = _extras(dataclasses.replace(opts, plot=Path(out_dir) / "convex.png"))
+    path, _ = _plot(result, compile_expression(opts.expression, opts.vars), opts, Path(out_dir) / "convex.png",
+                    chord, tangent)
+    return [] if path is None else [path]
 
 
 document = common.document  # the result dataclass as JSON

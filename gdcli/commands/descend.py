@@ -18,7 +18,7 @@ from gdcli.errors import UsageError
 class DescendOptions:
     expression: str
     start: Any
-    lr: Any = 0.1
+    lr: Any = None  # default: DEFAULT_LR per optimizer
     optimizer: Any = "gd"
     steps: int = 1000
     tol: float = 1e-8
@@ -28,11 +28,14 @@ class DescendOptions:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    rmsprop_alpha: float = 0.99
     vars: Any = None
     every: Optional[int] = None
     all: bool = False
     plot: Optional[Path] = None
+    animate: Optional[Path] = None
     csv: Optional[Path] = None
+    time_limit: float = common.DEFAULT_TIME_LIMIT
     json: bool = False
 
 
@@ -47,6 +50,7 @@ class DescendResult:
     every: Optional[int] = None
     all: bool = False
     files: list = field(default_factory=list)
+    animation: Any = None  # render.descend_anim.Animation: the GIF, its frame count and stride
 
 
 def _list(value, what: str) -> list:
@@ -72,6 +76,12 @@ def _number(value, what: str, positive: bool = False, low: float | None = None, 
     return x
 
 
+# The step a user gets without --lr: Newton's is the Newton step itself (lr 1, as in torch.optim.LBFGS and every
+# textbook); the first-order methods take 0.1.
+DEFAULT_LR = {"newton": 1.0}
+FIRST_ORDER_LR = 0.1
+
+
 def settings(opts: DescendOptions) -> list:
     """One engine Settings per (optimiser, learning rate): the cross product, optimisers outermost."""
     from gdcli.engine.optim.descent import LINE_SEARCHES, Settings
@@ -81,7 +91,7 @@ def settings(opts: DescendOptions) -> list:
     for name in names:
         if name not in OPTIMIZERS:
             raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}; got '{name}'{common.suggest(name, OPTIMIZERS)}")
-    lrs = [_number(v, "--lr", positive=True) for v in _list(opts.lr, "--lr")]
+    lrs = None if opts.lr is None else [_number(v, "--lr", positive=True) for v in _list(opts.lr, "--lr")]
     if opts.line_search not in LINE_SEARCHES:
         raise UsageError(f"--line-search must be one of {', '.join(LINE_SEARCHES)}; got '{opts.line_search}'")
     steps = opts.steps
@@ -95,8 +105,10 @@ def settings(opts: DescendOptions) -> list:
                    momentum=_number(opts.momentum, "--momentum", low=0.0, high=1.0),
                    beta1=_number(opts.beta1, "--beta1", low=0.0, high=1.0),
                    beta2=_number(opts.beta2, "--beta2", low=0.0, high=1.0),
-                   eps=_number(opts.eps, "--eps", positive=True))
-    return [Settings(optimizer=name, lr=lr, **common_) for name in names for lr in lrs]
+                   eps=_number(opts.eps, "--eps", positive=True),
+                   rmsprop_alpha=_number(opts.rmsprop_alpha, "--rmsprop-alpha", low=0.0, high=1.0))
+    return [Settings(optimizer=name, lr=lr, **common_) for name in names
+            for lr in (lrs or [DEFAULT_LR.get(name, FIRST_ORDER_LR)])]
 
 
 def _interruptible():
@@ -120,11 +132,18 @@ def compute(opts: DescendOptions) -> DescendResult:
     from gdcli.expr import compile_expression, parse_point
     from gdcli.render.progress import progress
 
-    expr = compile_expression(opts.expression, opts.vars)
+    budget = common.budget(opts)
+    with budget.step("parsing"):
+        expr = compile_expression(opts.expression, opts.vars)
     if not expr.variables:
         raise UsageError(f"'{opts.expression}' has no variables to descend on")
     x0 = parse_point(opts.start, expr.variables, "--start")
     runs = settings(opts)
+    _check_pictures(opts, len(expr.variables))
+    with budget.step("symbolic differentiation"):  # the loop's evaluators, built before the first step
+        expr.value_and_grad(x0)
+    with budget.step("the symbolic Hessian"):  # Newton's steps, the curvature table and the start's class
+        expr.hessian(x0)
     chunk = 256  # update the bar every `chunk` steps: a Rich update per step would cost more than the step
     flag, restore = _interruptible()
     try:
@@ -151,7 +170,25 @@ def compute(opts: DescendOptions) -> DescendResult:
         from gdcli.render.descend_files import plot
 
         files.append(plot(result, opts.plot, expr))
-    return DescendResult(result, opts.every, bool(opts.all), files)
+    animation = None
+    if opts.animate is not None:
+        from gdcli.render.descend_anim import animate
+
+        animation = animate(result, opts.animate, expr)
+        files.append(Path(animation.path))
+    return DescendResult(result, opts.every, bool(opts.all), files, animation)
+
+
+def _check_pictures(opts: DescendOptions, n: int) -> None:
+    """File names and dimensions, before any step is taken."""
+    from gdcli.render.output import picture_path
+
+    if opts.plot is not None:
+        picture_path(opts.plot)
+    if opts.animate is not None:
+        picture_path(opts.animate, "--animate", animation=True)
+        if n > 2:
+            raise UsageError(f"--animate draws paths in one or two variables; this expression has {n}")
 
 
 def artifacts(result: DescendResult, opts: DescendOptions, out_dir) -> list[Path]:
@@ -169,4 +206,8 @@ def document(result: DescendResult) -> dict:
 
     doc = descend_document(result.descent, result.every)
     doc["files"] = [str(p) for p in result.files]
+    if result.animation is not None:
+        from gdcli.render.output import jsonable
+
+        doc["animation"] = jsonable(result.animation)
     return doc

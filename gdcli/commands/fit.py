@@ -17,7 +17,7 @@ class FitOptions:
     data: Any = None
     labels: Any = None
     generate: Optional[str] = None
-    noise: float = 0.0
+    noise: float | str = 0.0  # an SD (Gaussian), normal:SD or uniform:A,B
     n: int = 100
     x_dist: str = "normal:0,10"
     classes: Optional[int] = None
@@ -34,11 +34,12 @@ class FitOptions:
     reg: float = 0.0
     gradient: str = "manual"
     optimizer: str = "gd"
-    lr: float = 0.01
+    lr: Optional[float] = None  # default 0.01; 1 (the full Newton step) for newton
     momentum: float = 0.9
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    rmsprop_alpha: float = 0.99
     step_size: Optional[float] = None
     batch_size: Any = None
     epochs: int = 100
@@ -94,9 +95,19 @@ def compute(opts: FitOptions, show_progress: bool = True):
     if opts.epochs < 0:
         raise UsageError("--epochs must be >= 0")
     sizes = batch_sizes(opts.batch_size)
-    spec = TrainSpec(optimizer=opts.optimizer, lr=float(opts.lr), epochs=int(opts.epochs), batch_size=sizes[0],
+    if opts.plot is not None:
+        from gdcli.render.output import picture_path
+
+        picture_path(opts.plot)  # before training: the extension picks the format
+    if opts.landscape is not None:
+        from gdcli.render.output import picture_path
+
+        picture_path(opts.landscape, "--landscape")
+    lr = float(opts.lr) if opts.lr is not None else (1.0 if opts.optimizer == "newton" else 0.01)
+    spec = TrainSpec(optimizer=opts.optimizer, lr=lr, epochs=int(opts.epochs), batch_size=sizes[0],
                      gradient=opts.gradient, seed=int(opts.seed), momentum=float(opts.momentum),
                      beta1=float(opts.beta1), beta2=float(opts.beta2), eps=float(opts.eps),
+                     rmsprop_alpha=float(opts.rmsprop_alpha),
                      step_size=None if opts.step_size is None else float(opts.step_size))
     check_spec(spec)  # refuse bad options before reading a large file
     check_early(opts)
@@ -105,7 +116,7 @@ def compute(opts: FitOptions, show_progress: bool = True):
     if opts.data is not None:
         data = read_data(opts.data, opts.labels)
     else:
-        data = generate_data(opts.generate, int(opts.n), float(opts.noise), opts.x_dist, int(opts.seed),
+        data = generate_data(opts.generate, int(opts.n), opts.noise, opts.x_dist, int(opts.seed),
                              classes=None if opts.classes is None else int(opts.classes))
     features, target = select(data, opts.x, opts.y)
     if opts.subset is not None:
@@ -134,7 +145,7 @@ def compute(opts: FitOptions, show_progress: bool = True):
 
         path = Path(opts.plot)
         plot_loss(result, path)
-        plot_data_fit(result, path.with_name(path.stem + "_data" + (path.suffix or ".png")))
+        plot_data_fit(result, path.with_name(path.stem + "_data" + path.suffix))
     if opts.landscape is not None:
         from gdcli.render.landscape import plot_landscape
 

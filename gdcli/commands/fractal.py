@@ -28,6 +28,7 @@ class FractalOptions:
     window: Any = None
     out: Any = "fractal.png"
     colormap: str = "Blues"
+    start: Any = None  # W1,W2: draw one SGD trajectory from here over the density (Fig 2.16)
     log_density: bool = True
     json: bool = False
 
@@ -115,9 +116,16 @@ def compute(opts: FractalOptions):
     except ValueError as exc:
         raise UsageError(f"--window: {exc}; e.g. --window 1.5:2.5,0.5:1.5") from None
     out = Path(opts.out) if opts.out else None
-    if out is not None and out.suffix.lower() != ".png":
-        raise UsageError(f"--out must name a .png file; got '{out}'")
+    if out is not None:
+        from gdcli.render.output import picture_path
+
+        picture_path(out, "--out")
     _check_colormap(opts.colormap)
+    start = None
+    if opts.start is not None:
+        from gdcli.expr import parse_vector
+
+        start = parse_vector(opts.start, 2, "--start")
     X, y = read_samples(opts.data) if opts.data is not None else (SEED_X, SEED_Y)
     prob = problem(X, y)
 
@@ -129,7 +137,7 @@ def compute(opts: FractalOptions):
             done[k] = n
 
         result = fractal(prob, lrs, points, burn_in=burn_in, batch_size=batch_size, seed=seed,
-                         resolution=resolution, window=window, on_progress=on_progress)
+                         resolution=resolution, window=window, on_progress=on_progress, start=start)
     if out is not None:
         from gdcli.render.fractal import write_image
 

@@ -20,6 +20,9 @@ class GradOptions:
     direction: Any = None
     step: Any = None
     method: str = "symbolic"
+    plot: Any = None
+    levels: Any = None  # contour levels of the 2-D plot, e.g. 1,2,5
+    time_limit: float = common.DEFAULT_TIME_LIMIT
     json: bool = False
 
 
@@ -32,14 +35,22 @@ def compute(opts: GradOptions):
 
     if opts.method not in GRAD_METHODS:
         raise UsageError(f"--method must be one of {', '.join(GRAD_METHODS)}; got '{opts.method}'{common.suggest(opts.method, GRAD_METHODS)}")
-    expr = compile_expression(opts.expression, opts.vars)
+    budget = common.budget(opts)
+    with budget.step("parsing"):
+        expr = compile_expression(opts.expression, opts.vars)
     x = expr.point(opts.at)
     n = len(expr.variables)
     direction = None if opts.direction is None else parse_vector(opts.direction, n, "--direction")
     if direction is not None and not direction.any():
         raise UsageError("--direction must not be the zero vector")
     step = None if opts.step is None else parse_vector(opts.step, n, "--step")
-    return gradient_at(expr, x, method=opts.method, direction=direction, step=step)
+    levels = common.picture_options(opts.plot, opts.levels, n)
+    result = gradient_at(expr, x, method=opts.method, direction=direction, step=step, budget=budget)
+    if opts.plot is not None:
+        from gdcli.render.calculus_plots import grad_figure
+
+        common.draw(grad_figure(result, expr, levels), opts.plot)
+    return result
 
 
 document = common.document  # the result dataclass as JSON

@@ -34,6 +34,7 @@ class GradcheckOptions:
     sweep: bool = False
     plot: Any = None
     seed: int = 0
+    time_limit: float = common.DEFAULT_TIME_LIMIT
     json: bool = False
 
 
@@ -109,6 +110,10 @@ def compute(opts: GradcheckOptions):
     from gdcli.errors import UsageError
 
     _choice(opts.method, METHODS, "--method")
+    if opts.plot is not None:
+        from gdcli.render.output import picture_path
+
+        picture_path(opts.plot)  # before the work: the extension picks the format
     _choice(opts.dtype, tuple(DTYPES), "--dtype")
     _choice(opts.analytic, ANALYTIC, "--analytic")
     h = None if opts.h is None else _positive(opts.h, "--h")
@@ -128,7 +133,9 @@ def compute(opts: GradcheckOptions):
     if opts.expression is not None:
         from gdcli.expr import compile_expression
 
-        expr = compile_expression(str(opts.expression), opts.vars)
+        budget = common.budget(opts)
+        with budget.step("parsing"):
+            expr = compile_expression(str(opts.expression), opts.vars)
         variables = list(expr.variables)
         if dim is not None and dim != len(variables):
             raise UsageError(f"--dim {dim} does not match the expression's {len(variables)} variables")
@@ -136,7 +143,8 @@ def compute(opts: GradcheckOptions):
         x = _point(opts, variables, len(variables), rng).astype(dt).astype(float)
         f, vectorised, subject = expression_function(expr, opts.dtype), True, expr.text
         if opts.gradient is None:
-            g = expr.grad(x) if opts.analytic == "symbolic" else expr.autodiff_value_and_grad(x)[1]
+            with budget.step("symbolic differentiation" if opts.analytic == "symbolic" else "compiling f"):
+                g = expr.grad(x) if opts.analytic == "symbolic" else expr.autodiff_value_and_grad(x)[1]
             source = opts.analytic
         elif is_reference(opts.gradient):
             g, source = user_gradient(load_callable(opts.gradient, opts.path, "--gradient"), x), str(opts.gradient)

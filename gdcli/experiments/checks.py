@@ -98,11 +98,18 @@ def _close(actual, expected, rel, abs_) -> bool:
 
 
 def evaluate(check: Check, doc) -> CheckResult:
+    """One check against the result document. An expected value `{path: ...}` is another field of the same
+    document, so that a file can state an ordering (`lt: {path: "sweep[1].result.loss"}`) rather than a number."""
     try:
         actual = lookup(doc, check.path)
     except (KeyError, IndexError, ValueError, TypeError):
         return CheckResult(check.name, False, None, f"no field {check.path}")
     e = check.expected
+    if isinstance(e, dict) and set(e) == {"path"}:
+        try:
+            e = lookup(doc, str(e["path"]))
+        except (KeyError, IndexError, ValueError, TypeError):
+            return CheckResult(check.name, False, actual, f"no field {check.expected['path']} to compare with")
     try:
         if check.op == "equals":
             ok = actual == e or (isinstance(e, (int, float)) and not isinstance(e, bool) and _close(actual, e, 1e-12, 1e-12))

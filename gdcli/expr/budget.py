@@ -10,6 +10,7 @@ import time
 from gdcli.errors import GdcliError
 
 DEFAULT_SECONDS = 5.0  # long enough for every ordinary expression, short enough that nothing seems to hang
+REPEAT = 0.05  # seconds between repeated alarms once a deadline has passed
 
 
 class SymbolicTimeout(GdcliError):
@@ -41,20 +42,66 @@ def time_limit(seconds: float | None, step: str):
     if at <= now:
         raise SymbolicTimeout(step, seconds)
 
+    active = {"on": True}
+
     def expire(signum, frame):
-        raise SymbolicTimeout(step, seconds)
+        if active["on"]:
+            raise SymbolicTimeout(step, seconds)
 
     previous = signal.signal(signal.SIGALRM, expire)
     _deadline["at"] = at
-    signal.setitimer(signal.ITIMER_REAL, at - now)
+    # The alarm repeats every REPEAT seconds past the deadline: code that catches every Exception (SymPy does in
+    # places) swallows one SymbolicTimeout, but not all of them.
+    signal.setitimer(signal.ITIMER_REAL, at - now, REPEAT)
     try:
         yield
     finally:
+        active["on"] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         _deadline["at"] = outer
         left = None if outer is None else outer - time.monotonic()
         if left is not None and left > 0:  # the outer budget's alarm goes on ticking
-            signal.setitimer(signal.ITIMER_REAL, left)
+            signal.setitimer(signal.ITIMER_REAL, left, REPEAT)
         # An outer deadline already past is not re-armed: the step that ran into it has raised (or returned at
         # the last moment), and a second alarm would only replace that step's name with the outer one's.
+
+
+class Budget:
+    """One command's time budget shared by its symbolic steps, and the steps it had to skip.
+
+    `step(name)` runs a step under what is left of the budget and raises `SymbolicTimeout(name)` past it;
+    `attempt(name, fn)` does the same but returns None instead, recording the step as skipped, for steps with a
+    numeric fallback. The caller says what the fallback was in its notes.
+    """
+
+    def __init__(self, seconds: float | None = DEFAULT_SECONDS):
+        self.seconds = seconds if seconds and seconds > 0 else None
+        self.deadline = None if self.seconds is None else time.monotonic() + self.seconds
+        self.skipped: list[str] = []
+
+    @contextlib.contextmanager
+    def step(self, name: str):
+        if self.deadline is None:
+            yield
+            return
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise SymbolicTimeout(name, self.seconds)
+        try:
+            with time_limit(left, name):
+                yield
+        except SymbolicTimeout as exc:
+            raise SymbolicTimeout(exc.step, self.seconds) from None
+
+    def attempt(self, name: str, fn):
+        """fn() under the budget, or None (and `name` recorded as skipped) when the budget runs out."""
+        try:
+            with self.step(name):
+                return fn()
+        except SymbolicTimeout:
+            self.skipped.append(name)
+            return None
+
+    def note(self, skipped: str, instead: str) -> str:
+        return f"{skipped} skipped: the {self.seconds:g} s time budget ran out (--time-limit); {instead}"

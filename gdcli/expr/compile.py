@@ -82,8 +82,9 @@ class TorchOps:
         return self.t.where(self._t(c).bool() if not isinstance(c, self.t.Tensor) else c, self._t(a), self._t(b))
 
     def heaviside(self, x, h0=0.5):
-        x = self._t(x)
-        return self.t.heaviside(x, self.t.tensor(h0, dtype=x.dtype))
+        # Built from sign, whose autograd derivative is 0 (torch.heaviside has none): 1 above 0, 0 below, h0 at 0.
+        s = self.t.sign(self._t(x))
+        return 0.5 * (s + 1) + (h0 - 0.5) * (1 - s * s)
 
     def zeros_like(self, x):
         return self.t.zeros_like(self._t(x))
@@ -151,9 +152,9 @@ def _node(expr: sp.Basic, slots: dict[sp.Symbol, int], ops, fold: bool = True) -
         arg = _node(expr.args[0], slots, ops)
         fn = getattr(ops, name)
         return lambda env: fn(arg(env))
-    if func in (sp.Max, sp.Min):
+    if func in (sp.Max, sp.Min) or func in _INERT.values():
         parts = [_node(a, slots, ops) for a in expr.args]
-        pick = ops.maximum if func is sp.Max else ops.minimum
+        pick = ops.maximum if func in (sp.Max, _INERT[sp.Max]) else ops.minimum
 
         def extreme(env):
             total = parts[0](env)
@@ -209,9 +210,28 @@ def _cond(cond: sp.Basic, slots, ops):
     raise TypeError(f"cannot compile condition {cond}")
 
 
+# Inert stand-ins for Max and Min while common subexpressions are eliminated: sp.cse rebuilds every node it
+# touches, and rebuilding a Max re-evaluates it, flattening the parser's balanced tree of pairs (max of many
+# arguments) back into one n-ary Max whose evaluation compares every pair: minutes at 200 arguments.
+_INERT = {sp.Max: sp.Function("max_"), sp.Min: sp.Function("min_")}
+
+
+def _inert(e: sp.Basic, memo: dict) -> sp.Basic:
+    if e in memo:
+        return memo[e]
+    if not e.args or not e.has(sp.Max, sp.Min):
+        out = e
+    else:
+        args = [_inert(a, memo) for a in e.args]
+        out = _INERT[e.func](*args) if e.func in _INERT else e.func(*args)
+    memo[e] = out
+    return out
+
+
 def compile_exprs(exprs: Sequence[sp.Expr], symbols: Sequence[sp.Symbol], ops) -> Callable[..., list]:
     """Compile several expressions that share subexpressions into one function `f(*arrays) -> [values]`."""
-    replacements, reduced = sp.cse(list(exprs), optimizations=None)
+    memo: dict = {}
+    replacements, reduced = sp.cse([_inert(e, memo) for e in exprs], optimizations=None)
     slots = {s: i for i, s in enumerate(symbols)}
     steps = []
     for sym, sub in replacements:

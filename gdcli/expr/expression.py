@@ -131,7 +131,7 @@ class Expression:
 def format_sym(e: sp.Expr) -> str:
     text = sp.sstr(e)
     for old, new in (("Abs(", "abs("), ("Max(", "max("), ("Min(", "min("), ("asin(", "arcsin("),
-                     ("acos(", "arccos("), ("atan(", "arctan(")):
+                     ("acos(", "arccos("), ("atan(", "arctan("), ("Heaviside(", "heaviside(")):
         text = text.replace(old, new)
     return text
 

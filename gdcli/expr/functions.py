@@ -69,6 +69,11 @@ class relu(sp.Function):
         return self.args[0].is_real
 
 
+def _heaviside(x):
+    """The unit step: 0 below 0, 1 above, 1/2 at 0 (SymPy's and NumPy's convention, the midpoint of the jump)."""
+    return sp.Heaviside(x)
+
+
 def _log(x, base=None):
     return sp.log(x) if base is None else sp.log(x) / sp.log(base)
 
@@ -92,6 +97,8 @@ FUNCTIONS: dict[str, tuple[int, int | None, object]] = {
     "sigmoid": (1, 1, sigmoid),
     "relu": (1, 1, relu),
     "softplus": (1, 1, softplus),
+    "heaviside": (1, 1, _heaviside),
+    "sign": (1, 1, sp.sign),
     "max": (2, None, sp.Max),
     "min": (2, None, sp.Min),
 }

@@ -22,6 +22,8 @@ NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _LONG_NUMBER = re.compile(r"\d{%d,}" % (MAX_DIGITS + 1))
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_CHAINS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+PAIRWISE_FROM = 4  # max/min of this many arguments or more: a balanced tree of pairs (see _extreme)
 
 # What a user most likely meant by a construct we refuse, for the message.
 _REFUSED = {
@@ -125,6 +127,8 @@ class _Builder:
             if isinstance(node.op, ast.UAdd):
                 return self.build(node.operand, depth)
             raise self.fail("only unary + and - are allowed", node)
+        if isinstance(node, ast.BinOp) and type(node.op) in _CHAINS:
+            return self._chain(node, depth)
         if isinstance(node, ast.BinOp):
             op = type(node.op)
             if op not in _BINOPS:
@@ -146,6 +150,33 @@ class _Builder:
             return self._call(node, depth)
         what = _REFUSED.get(type(node), type(node).__name__)
         raise self.fail(f"{what} not allowed in expressions", node)
+
+    def _chain(self, node: ast.BinOp, depth: int) -> sp.Expr:
+        """a + b - c + … (or a * b / c …) as one n-ary node: linear time, and a long flat sum is not "deep".
+
+        Python parses `a + b + c` as ((a + b) + c); walking down the left spine without counting depth, and
+        building one sp.Add (or sp.Mul) of all the operands, keeps both the depth check and SymPy's work linear.
+        """
+        additive = type(node.op) in (ast.Add, ast.Sub)
+        ops = (ast.Add, ast.Sub) if additive else (ast.Mult, ast.Div)
+        operands = []  # (operator, right operand), from the right end of the chain leftwards
+        while isinstance(node, ast.BinOp) and type(node.op) in ops:
+            operands.append((node, node.right))
+            node = node.left
+        self.nodes += len(operands) - 1  # every operator node of the chain; build() counted its root
+        terms = [self.build(node, depth)]
+        for parent, right in reversed(operands):
+            term = self.build(right, depth)
+            if isinstance(parent.op, ast.Sub):
+                term = -term
+            elif isinstance(parent.op, ast.Div):
+                if term == 0:
+                    raise self.fail("division by zero", parent)
+                term = 1 / term
+            terms.append(term)
+        if self.nodes > MAX_NODES:
+            raise self.fail(f"expression too large (more than {MAX_NODES} nodes)")
+        return sp.Add(*terms) if additive else sp.Mul(*terms)
 
     def _power(self, base: sp.Expr, exponent: sp.Expr, node: ast.AST) -> sp.Expr:
         if exponent.is_Number and abs(exponent) > MAX_EXPONENT:
@@ -176,7 +207,28 @@ class _Builder:
         args = [self.build(a, depth) for a in node.args]
         if name == "log" and n == 2 and (args[1] == 1 or args[1] == 0):
             raise self.fail("log base must not be 0 or 1", node.args[1])
+        if name in ("max", "min") and n >= PAIRWISE_FROM:
+            return _extreme(sp.Max if name == "max" else sp.Min, args)
         return builder(*args)
+
+
+def _extreme(F, args: list[sp.Expr]) -> sp.Expr:
+    """max/min of many arguments as a balanced tree of unevaluated pairs.
+
+    SymPy's n-ary Max compares every pair of arguments when it is built, and its derivative with respect to one
+    argument is Heaviside(a_i - Max(all the others)): quadratic, and slow enough to hang at 20 arguments. Pairs
+    nested log2(n) deep give the same function with derivatives of size O(log n) each.
+    """
+    numbers = [a for a in args if a.is_number]
+    rest = [a for a in args if not a.is_number]
+    if len(numbers) > 1:  # fold the constants into one: max(0, 1, x) is max(1, x)
+        rest.append(F(*numbers))
+    elif numbers:
+        rest.append(numbers[0])
+    while len(rest) > 1:
+        paired = [F(rest[i], rest[i + 1], evaluate=False) for i in range(0, len(rest) - 1, 2)]
+        rest = paired + ([rest[-1]] if len(rest) % 2 else [])
+    return rest[0]
 
 
 def _prepare(text: str) -> tuple[str, list[int]]:
@@ -229,4 +281,7 @@ def parse(text: str) -> tuple[sp.Expr, dict[str, sp.Symbol]]:
         expr = builder.build(tree.body)
     except RecursionError:
         raise ExpressionError(f"expression nested too deeply (more than {MAX_DEPTH} levels)") from None
+    if expr.has(sp.I):  # sqrt(-exp(x)) is I*exp(x/2): a real value nowhere, so no real domain at all
+        raise ExpressionError(f"the expression is not real anywhere (SymPy reads it as {sp.sstr(expr)}): "
+                              "its domain is empty", source=text, span=(0, len(text)))
     return expr, builder.symbols

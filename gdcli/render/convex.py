@@ -1,10 +1,7 @@
-"""The `convex` verdict as text and a witness table, and its plot (a secant in 1-D, contours in 2-D)."""
+"""The `convex` verdict as text and a witness table (its picture: render/convex_plot.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 from rich.table import Table
 
 from gdcli.render.output import fmt, fmt_vec
@@ -57,6 +54,8 @@ def render_convex(r, console, expect=None) -> None:
         console.print("Hessian eigenvalues: " + ", ".join(
             e if e == fmt(v, 8) else fmt(v, 8) if len(e) > 24 else f"{e} ≈ {fmt(v, 8)}"
             for e, v in zip(r.eigenvalues_exact, r.eigenvalues)))
+    for note in r.notes:
+        console.print(f"note: {note}")
     if r.trace:
         console.print("rules:")
         for line in r.trace:
@@ -81,65 +80,3 @@ def render_convex(r, console, expect=None) -> None:
 
 def _flag(v) -> str:
     return "unknown" if v is None else ("yes" if v else "no")
-
-
-def plot_convex(r, expr, domain, path: Path) -> Path:
-    """1-D: the curve with the witness secant (A, B, C, D); 2-D: contours with the witness marked."""
-    from gdcli.render.output import pyplot, save_figure
-
-    plt = pyplot()
-    w = r.witness or r.not_concave_witness
-    n = len(r.variables)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    lo, hi = _window(domain, w, n)
-    if n == 1:
-        xs = np.linspace(lo[0], hi[0], 400)
-        ys = expr.f(xs[:, None])
-        ok = domain.contains(expr, xs[:, None])
-        ax.plot(xs[ok], ys[ok], label=f"f = {r.expression}")
-        if w is not None and w.kind == "jensen":
-            a, b = w.a[0], w.b[0]
-            ax.plot([a, b], [w.f_a, w.f_b], "--", color="gray", label="secant AB")
-            for name, (px, py) in {"A": (a, w.f_a), "B": (b, w.f_b), "C": (w.mix[0], w.secant), "D": (w.mix[0], w.f_mix)}.items():
-                ax.plot(px, py, "o", color="black")
-                ax.annotate(name, (px, py), textcoords="offset points", xytext=(5, 5))
-        ax.set_xlabel(r.variables[0])
-        ax.legend(loc="best")
-    elif n == 2:
-        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
-        P = np.stack([gx, gy], axis=-1).reshape(-1, 2)
-        Z = np.where(domain.contains(expr, P), expr.f(P), np.nan).reshape(gx.shape)
-        cs = ax.contourf(gx, gy, Z, levels=30, cmap="viridis")
-        fig.colorbar(cs, ax=ax)
-        if w is not None and w.kind == "jensen":
-            ax.plot([w.a[0], w.b[0]], [w.a[1], w.b[1]], "w--")
-            ax.plot(*zip(w.a, w.b, w.mix), "ro")
-            ax.annotate("mix", w.mix, color="white", textcoords="offset points", xytext=(5, 5))
-        elif w is not None:
-            ax.plot(*w.point, "ro")
-            ax.arrow(*w.point, *np.asarray(w.eigenvector) * 0.1 * float(np.max(hi - lo)), color="red")
-        ax.set_xlabel(r.variables[0])
-        ax.set_ylabel(r.variables[1])
-    ax.set_title(f"{r.expression}: {r.verdict}")
-    save_figure(fig, path)
-    plt.close(fig)
-    return Path(path)
-
-
-def _window(domain, w, n):
-    pts = []
-    if w is not None:
-        pts = [w.a, w.b] if w.kind == "jensen" else [w.point]
-    lo, hi = np.full(n, -3.0), np.full(n, 3.0)
-    if pts:
-        P = np.asarray(pts, dtype=float)
-        span = max(1.0, float(np.max(P.max(0) - P.min(0))))
-        lo, hi = P.min(0) - 0.15 * span, P.max(0) + 0.15 * span
-    for i, iv in enumerate(domain.intervals):
-        lo[i] = max(lo[i], iv.lo) if iv.lo > -np.inf else lo[i]
-        hi[i] = min(hi[i], iv.hi) if iv.hi < np.inf else hi[i]
-        if iv.lo > -np.inf and hi[i] <= iv.lo:
-            hi[i] = iv.lo + 3.0
-        if iv.hi < np.inf and lo[i] >= iv.hi:
-            lo[i] = iv.hi - 3.0
-    return lo, hi

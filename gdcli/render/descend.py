@@ -8,7 +8,7 @@ from rich.table import Table
 from gdcli.render.output import elided, fmt, fmt_vec, jsonable, num
 
 STATUS_STYLE = {"converged": "green", "threshold": "green", "max-steps": "yellow", "diverged": "red",
-                "interrupted": "magenta"}
+                "diverging": "red", "stationary": "yellow", "interrupted": "magenta"}
 HEAD, TAIL = 4, 3  # rows shown before and after the `…`, as Table 2.1 of the seed shows k = 0..3, …, 40
 
 
@@ -67,10 +67,13 @@ def run_notes(result, run) -> list[str]:
     if run.divergence is not None:
         d = run.divergence
         value = "f is not a finite number" if d.value is None else f"f = {fmt(d.value)}"
-        notes.append(f"[red]diverged[/] at step {d.step}: {value} ({d.reason})")
+        notes.append(f"[red]{run.status}[/] at step {d.step}: {value} ({d.reason})")
+    if run.stationary is not None:
+        notes.append(f"[yellow]stationary[/] at k = {run.steps}: ∇f = 0 there, but the Hessian shows a "
+                     f"{run.stationary}, not a minimum")
     if run.status == "interrupted":
         notes.append(f"[magenta]interrupted[/] at step {run.steps}; the rows above are what was computed")
-    if run.oscillation is not None:
+    if run.oscillation is not None and run.status != "diverging":
         o = run.oscillation
         names = ", ".join(result.variables[i] for i in o.variables) or "the iterate"
         notes.append(f"[yellow]oscillating[/]: {names} keeps flipping sign around the minimum "
@@ -160,7 +163,7 @@ def run_document(result, run, every=None) -> dict:
     s = run.settings
     return {
         "optimizer": s.optimizer, "lr": s.lr, "line_search": s.line_search, "status": run.status, "steps": run.steps,
-        "final": jsonable(run.final), "diverged": jsonable(run.divergence),
+        "final": jsonable(run.final), "diverged": jsonable(run.divergence), "stationary": run.stationary,
         "oscillating": None if run.oscillation is None else {
             **jsonable(run.oscillation), "variables": [result.variables[i] for i in run.oscillation.variables]},
         "damping": jsonable(run.damping), "regime": jsonable(run.regime),

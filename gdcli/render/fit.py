@@ -52,6 +52,12 @@ def render_fit(r, console) -> None:
                           f"{fmt(r.model_misfit)} (RMS) before any noise; more training will not help[/yellow]")
     style = STATUS_STYLE.get(r.status, "white")
     console.print(f"final loss: {num(r.loss, 10)}   status: [{style}]{r.status}[/{style}]   time: {r.seconds:.3g} s")
+    if r.grad_norm is not None:
+        console.print(f"‖∇L‖ at the trained parameters: {num(r.grad_norm, 6)}")
+        if r.grad_norm == 0 and r.loss > 0:
+            console.print("[yellow]the gradient is exactly 0 although the loss is not: gradient descent cannot move "
+                          "from here (a step function such as heaviside or sign has derivative 0 wherever it has "
+                          "one)[/yellow]")
     if r.closed_form:
         c = r.closed_form
         console.print(f"closed form ({c['method']}): loss {fmt(c['loss'], 10)}; "

@@ -70,22 +70,47 @@ def figure(result, colormap: str = "Blues", log_density: bool = True):
         extent = (w.w1[0], w.w1[1], w.w2[0], w.w2[1])
         z = _shade(d.counts, log_density)
         z = np.ma.masked_where(d.counts == 0, z)  # empty pixels stay white, as the seed's figure
-        ax.imshow(z, origin="lower", extent=extent, cmap=colormap, aspect="equal", interpolation="nearest",
-                  vmin=0, vmax=float(z.max()) if z.count() else 1.0)
-        ax.set_xlim(w.w1)
-        ax.set_ylim(w.w2)
-        xs = np.array(w.w1)
-        for line in result.lines:
+        image = ax.imshow(z, origin="lower", extent=extent, cmap=colormap, aspect="equal", interpolation="nearest",
+                          vmin=0, vmax=float(z.max()) if z.count() else 1.0)
+        from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+        bar = make_axes_locatable(ax).append_axes("right", size="4%", pad=0.08)  # as tall as the image
+        fig.colorbar(image, cax=bar,
+                     label="log(1 + iterates per pixel)" if log_density else "iterates per pixel")
+        bar.yaxis.label.set_size(8)
+        lo, hi = _limits(w, p._path)
+        xs = np.array([lo[0], hi[0]])
+        for i, line in enumerate(result.lines):
             (a, b), c = line.x, line.y
+            label = "x_i·w = y_i (one sample fitted)" if i == 0 else None
             if abs(b) > 1e-12:
-                ax.plot(xs, (c - a * xs) / b, lw=0.6, ls="--", color="0.45")
+                ax.plot(xs, (c - a * xs) / b, lw=0.6, ls="--", color="0.45", label=label)
             else:
-                ax.axvline(c / a, lw=0.6, ls="--", color="0.45")
-        ax.plot(*result.minimum, marker="+", color="crimson", ms=9, mew=1.2, ls="none")
-        ax.set_xlim(w.w1)
-        ax.set_ylim(w.w2)
+                ax.axvline(c / a, lw=0.6, ls="--", color="0.45", label=label)
+        if p._path is not None:
+            path = p._path
+            ax.plot(path[:, 0], path[:, 1], color="darkorange", lw=0.8, marker=".", ms=2, alpha=0.9, gid="trajectory",
+                    label=f"SGD from {fmt_vec(path[0], 4)}, {len(path) - 1:,} steps")
+            ax.plot(*path[0], marker="o", mfc="white", mec="darkorange", mew=1.5, ms=8, ls="none")
+        ax.plot(*result.minimum, marker="+", color="crimson", ms=11, mew=1.6, ls="none", label="minimum w*")
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(lo[1], hi[1])
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, framealpha=0.9)
     fig.suptitle(f"SGD iterates (density), {result.points:,} points per panel; minimum {fmt_vec(result.minimum)}", fontsize=10)
+    fig.tight_layout()  # room between panels for each colour bar's label
     return fig
+
+
+def _limits(w, path):
+    """The panel's box: the density's window, grown to hold a drawn trajectory."""
+    lo, hi = np.array([w.w1[0], w.w2[0]]), np.array([w.w1[1], w.w2[1]])
+    if path is not None:
+        pts = path[np.all(np.isfinite(path), axis=1)]
+        if len(pts):
+            lo, hi = np.minimum(lo, pts.min(axis=0)), np.maximum(hi, pts.max(axis=0))
+            pad = 0.03 * (hi - lo)
+            lo, hi = lo - pad, hi + pad
+    return lo, hi
 
 
 def write_image(result, path, colormap: str = "Blues", log_density: bool = True) -> Path:

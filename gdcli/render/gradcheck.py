@@ -14,7 +14,7 @@ VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "non-differentiable":
 
 def _err(x) -> str:
     if x is None or not math.isfinite(x):
-        return "—"  # undefined: f not finite at a perturbed point, or a step that rounds to 0 at x
+        return "—"  # undefined: f not finite at a perturbed point
     return "0" if x == 0 else f"{x:.2e}"
 
 
@@ -36,14 +36,34 @@ def render_gradcheck(r, console) -> None:
     if len(shown) < len(r.components):
         console.print(f"(the {len(shown)} largest relative errors of {len(r.components)} components)")
     console.print(f"relative error = |a − n| / max(|a|, |n|, floor), floor = {r.floor:.3g}; tol = {r.tol:.3g}; "
-                  f"h = {fmt(min(c.h for c in r.components)) if r.components else '—'}")
+                  f"h = {fmt(min(c.h for c in r.components)) if r.components else '—'}; "
+                  f"round-off in the quotient ≈ eps·max(1, |f|)/h = {r.roundoff:.2g}")
+    slipped = [c for c in r.components if c.step_error > 1e-6]
+    if slipped:
+        c = max(slipped, key=lambda c: c.step_error)
+        at = fmt(r.point[r.variables.index(c.variable)])
+        console.print(f"[yellow]h = {c.h:.3g} is below what {c.variable} = {at} can resolve in {r.dtype}: "
+                      f"x + h − x is {c.step_error:.0%} off h[/]")
+    by_name = {c.variable: c for c in r.components}
     for k in r.kinks:
         if k.arguments:
             args = (f" (its argument{'s' * (len(k.arguments) != 1)} {', '.join(k.arguments)} = "
                     + ", ".join(fmt(v) for v in k.values) + ") within one step,")
         else:  # an infinite derivative at the point itself (sqrt, log at 0): no branch argument to show
             args = " at the point,"
-        console.print(f"[yellow]non-differentiable:[/] {k.function}{args} along {', '.join(k.components)}")
+        bent = [v for v in k.components if by_name[v].kink]
+        smooth = [v for v in k.components if not by_name[v].kink]
+        if bent:
+            console.print(f"[yellow]non-differentiable:[/] {k.function}{args} along {', '.join(bent)}")
+        if smooth:
+            console.print(f"kink: {k.function}{args} but f is differentiable along {', '.join(smooth)}: "
+                          "its one-sided derivatives agree, and the numeric value is their limit")
+    for c in r.components:
+        if c.one_sided is not None and c.kink:
+            console.print(f"  one-sided derivatives along {c.variable}: left {fmt(c.one_sided[0], 8)}, "
+                          f"right {fmt(c.one_sided[1], 8)}")
+        if c.note and not c.ok:
+            console.print(f"  {c.variable}: {c.note} (a failure)")
     style = VERDICT_STYLE[r.verdict]
     if r.verdict == "pass":
         line = f"PASS: largest relative error {r.max_relative_error:.2e} ≤ tol {r.tol:.0e}"
@@ -72,8 +92,7 @@ def render_sweep(s, console) -> None:
     console.print(t)
     console.print("◀ the best step; * below it round-off (eps/h) dominates; ÷ at h/2 = error(h) / error(h/2)")
     if any(not math.isfinite(e) for row in s.rows for e in row.errors.values()):
-        console.print("— no error: at these steps a difference quotient is undefined (h rounds to 0 at x in this "
-                      "dtype, or f is not finite at x ± h)")
+        console.print("— no error: at these steps a difference quotient is undefined (f is not finite at x ± h)")
     for m, expected in (("forward", 1), ("central", 2)):
         order, rng, best = s.orders[m], s.fit_range[m], s.best_h[m]
         if order is None:

@@ -107,13 +107,47 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     return path
 
 
+# The file's extension picks the format: matplotlib writes these without extra libraries.
+STILL_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+ANIMATION_FORMATS = {".gif": "gif"}  # written with matplotlib's Pillow writer
+
+
+def picture_path(path, option: str = "--plot", animation: bool = False) -> Path:
+    """Check a picture's file name before any work is done: its extension must name a format we write."""
+    from gdcli.errors import UsageError
+
+    path = Path(path)
+    formats = ANIMATION_FORMATS if animation else STILL_FORMATS
+    suffix = path.suffix.lower()
+    if suffix not in formats:
+        hint = " (a .gif is an animation: descend --animate F.gif)" if suffix in ANIMATION_FORMATS else ""
+        raise UsageError(f"{option} must name a {', '.join(formats)} file, the extension picks the format; "
+                         f"got '{path}'{hint}")
+    return path
+
+
 def save_figure(fig, path: str | Path) -> Path:
-    """Save a matplotlib figure as PNG atomically."""
+    """Save a matplotlib figure atomically, as PNG, SVG or PDF by the file's extension."""
     import io
 
+    path = picture_path(path)
+    kind = STILL_FORMATS[path.suffix.lower()]
+    # No timestamps in SVG/PDF, so the same picture gives the same bytes.
+    metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[kind]
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
+    fig.savefig(buf, format=kind, dpi=120, bbox_inches="tight", metadata=metadata)
     return write_atomic(path, buf.getvalue())
+
+
+def save_animation(animation, path: str | Path, fps: int, tick=None) -> Path:
+    """Save a matplotlib animation as a GIF (Pillow writer) atomically."""
+    from matplotlib.animation import PillowWriter
+
+    path = picture_path(path, "--animate", animation=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp) / path.name
+        animation.save(scratch, writer=PillowWriter(fps=fps), dpi=80, progress_callback=tick)
+        return write_atomic(path, scratch.read_bytes())
 
 
 def pyplot():

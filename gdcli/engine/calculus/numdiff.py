@@ -20,16 +20,31 @@ def default_step(x: np.ndarray, method: str = "central", dtype=np.float64) -> np
 
 
 def effective_step(x, method: str = "central", h=None, dtype=np.float64) -> np.ndarray:
-    """The step (n,) that `approx_gradient` really uses: the default or `h`, made exactly representable at x."""
+    """The step (n,) that `approx_gradient` really uses: `h` as given, or the default made exactly representable at x.
+
+    A step the user chose stands even when x + h rounds (h = 1e-15 at x = 1 moves x by 1.11e-15, or not at all):
+    that round-off is what such a step costs, and hiding it would hide the lesson. `step_error` measures it.
+    """
     x = np.asarray(x, dtype=dtype)
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}")
-    h = default_step(x, method, dtype) if h is None else np.broadcast_to(np.asarray(h, dtype=float), x.shape)
+    if h is not None:
+        return np.broadcast_to(np.asarray(h, dtype=dtype), x.shape).copy()
+    h = default_step(x, method, dtype)
     if method == "richardson":
         h = np.maximum(h, 1e-3 * np.maximum(1.0, np.abs(x)))  # needs a larger base step, or round-off wins
     h = np.asarray(h, dtype=dtype)
-    # Let the step be exactly representable relative to x (in x's dtype), so (x+h)-x == h.
+    # Let the default step be exactly representable relative to x (in x's dtype), so (x+h)-x == h.
     return ((x + h) - x).astype(dtype)
+
+
+def step_error(x, h: np.ndarray) -> np.ndarray:
+    """|((x + h) − x) − h| / h per coordinate, in x's dtype: how far the step between the points is from h."""
+    x = np.asarray(x)
+    h = np.asarray(h, dtype=x.dtype)
+    moved, h64 = ((x + h) - x).astype(np.float64), h.astype(np.float64)
+    with np.errstate(all="ignore"):
+        return np.abs(moved - h64) / h64
 
 
 def perturbed_points(x, h: np.ndarray, method: str) -> np.ndarray:

@@ -71,6 +71,23 @@ def _padded(lo, hi, margin=MARGIN):
     return (float(lo - pad), float(hi + pad))
 
 
+def widened(w: Window, least: float = 0.1) -> Window:
+    """A window with no degenerate side: a side thinner than `least` of the other grows to that (the iterates
+    of two samples sit on a line or a point); a point attractor gets a box of `least` × max(1, |w|) per side."""
+    (a0, a1), (b0, b1) = w.w1, w.w2
+    scale = max(1.0, abs(a0), abs(a1), abs(b0), abs(b1))
+    big = max(a1 - a0, b1 - b0)
+    side = least * scale if big <= 1e-5 * scale else least * big
+
+    def grow(lo, hi):
+        if hi - lo >= side:
+            return (lo, hi)
+        mid = (lo + hi) / 2
+        return (mid - side / 2, mid + side / 2)
+
+    return Window(grow(a0, a1), grow(b0, b1))
+
+
 class _Chains:
     """The state of c chains and the scratch arrays of one step, allocated once."""
 
@@ -183,7 +200,8 @@ def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, res
             finite = np.isfinite(p0) & np.isfinite(p1)
             if not finite.any():
                 raise FloatingPointError
-            window = Window(_padded(p0[finite].min(), p0[finite].max()), _padded(p1[finite].min(), p1[finite].max()))
+            window = widened(Window(_padded(p0[finite].min(), p0[finite].max()),
+                                    _padded(p1[finite].min(), p1[finite].max())))
         else:
             pilot = []
         binner = _Binner(window, resolution, c)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gdcli.engine.chaos.game import run_chaos
-from gdcli.engine.chaos.problem import Line, Problem, auto_burn_in, auto_chains, diverging_step, sgd_maps
+from gdcli.engine.chaos.problem import (Line, Problem, auto_burn_in, auto_chains, diverging_step, sgd_maps,
+                                        trajectory)
+
+MAX_TRAJECTORY = 100_000  # steps of the drawn trajectory: a picture cannot show more
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class Panel:
     expanding: tuple[dict, ...]
     diverged_at: int | None
     _density: object = None  # the Density (its counts are for images, not JSON)
+    _path: object = None  # one SGD trajectory from the chosen start, rows w_0 .. w_T (for the picture)
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,17 @@ class FractalResult:
     points_per_second: float
     interrupted: bool
     image: str | None = None
+    start: tuple[float, float] | None = None  # where the drawn trajectory starts (--start)
+    trajectory_steps: int | None = None  # its length: the burn-in, the steps a chain takes to forget its start
 
 
 def fractal(prob: Problem, lrs, points: int, *, burn_in: int | None = None, batch_size: int = 1, seed: int = 0,
-            resolution: int = 1000, window=None, chains: int | None = None, on_progress=None) -> FractalResult:
+            resolution: int = 1000, window=None, chains: int | None = None, on_progress=None,
+            start=None) -> FractalResult:
     """Run SGD (one chaos game per learning rate) and histogram its iterates; expanding steps stop before running.
+
+    With `start`, each panel also keeps one SGD trajectory from there, as long as its burn-in (at most
+    MAX_TRAJECTORY steps): the approach to the attractor (Fig 2.16).
 
     on_progress(panel_index, points_done) is called now and then.
     """
@@ -69,10 +79,13 @@ def fractal(prob: Problem, lrs, points: int, *, burn_in: int | None = None, batc
                       on_progress=(lambda n, k=k: on_progress(k, n)) if on_progress else None)
         status = "diverged" if d.nonfinite else ("interrupted" if d.interrupted else "ok")
         interrupted = interrupted or d.interrupted
+        path = None if start is None else trajectory(maps, start, min(b, MAX_TRAJECTORY), seed + k)
         panels.append(Panel(maps.lr, status, d.points, d.inside, d.window, d.bbox, d.burn_in, d.chains, d.seconds,
-                            d.points / d.seconds if d.seconds > 0 else 0.0, maps.expanding, None, d))
+                            d.points / d.seconds if d.seconds > 0 else 0.0, maps.expanding, None, d, path))
     total = sum(p.points for p in panels)
     secs = sum(p.seconds for p in panels)
     return FractalResult(prob.minimum, prob.minimum_exact, prob.lines, tuple(float(lr) for lr in lrs), int(points),
                          batch_size, seed, resolution, tuple(p.window for p in panels), tuple(panels),
-                         total / secs if secs > 0 else 0.0, interrupted)
+                         total / secs if secs > 0 else 0.0, interrupted, start=None if start is None else
+                         (float(start[0]), float(start[1])),
+                         trajectory_steps=max((len(p._path) - 1 for p in panels if p._path is not None), default=None))

@@ -139,6 +139,22 @@ def auto_chains(points: int, burn_in: int, cap: int = 16384) -> int:
     return int(max(1, min(cap, c, points)))
 
 
+def trajectory(maps: Maps, start, steps: int, seed: int = 0) -> np.ndarray:
+    """One SGD chain from `start`: its iterates w_0 .. w_steps as rows (steps + 1, 2); stops early if it overflows."""
+    rng = np.random.default_rng(seed)
+    path = np.empty((steps + 1, 2))
+    path[0] = start
+    w0, w1 = float(start[0]), float(start[1])
+    picks = rng.integers(0, len(maps.a00), size=steps)
+    with np.errstate(all="ignore"):
+        for t, i in enumerate(picks, 1):
+            w0, w1 = maps.a00[i] * w0 + maps.a01[i] * w1 + maps.b0[i], maps.a01[i] * w0 + maps.a11[i] * w1 + maps.b1[i]
+            path[t] = w0, w1
+            if not (math.isfinite(w0) and math.isfinite(w1)):
+                return path[: t + 1]
+    return path
+
+
 def diverging_step(maps: Maps, start, seed: int = 0, chains: int = 256, max_steps: int = 20_000) -> int | None:
     """The first step at which one of `chains` SGD chains from `start` moves 10⁶·(1 + ‖start‖) away (None: not within max_steps)."""
     rng = np.random.default_rng(seed)

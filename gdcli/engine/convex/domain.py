@@ -249,6 +249,11 @@ def make_domain(expr: Expression, text=None) -> Domain:
         for name, iv in _parse_item(str(item).strip(), variables):
             box[name] = box[name].intersect(iv)
     restrictions = implied_restrictions(expr.sym)
+    for r in restrictions:
+        never = r.argument.is_negative if r.kind == ">=0" else (r.argument.is_nonpositive if r.kind == ">0" else r.argument.is_zero)
+        if never:
+            raise UsageError(f"the domain of {expr.text} is empty: {r.condition} (needed by {r.needed_by}) holds for no "
+                             f"real {', '.join(variables)}")
     notes = []
     for r in restrictions:
         if r.argument.is_Symbol and r.kind != "!=0":

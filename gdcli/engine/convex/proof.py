@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import sympy as sp
 
-from gdcli.engine.calculus.derivatives import definiteness, exact_eigenvalues
-from gdcli.engine.convex.rules import curvature_by_rules
-from gdcli.engine.convex.domain import Domain, Interval, make_domain
+from gdcli.engine.calculus.definiteness import decide, exact_form
+from gdcli.engine.convex.rules import RulesResult, curvature_by_rules
+from gdcli.engine.convex.second import second_derivative, separable
+from gdcli.engine.convex.domain import Domain, make_domain
 from gdcli.engine.convex.witness import HessianWitness, JensenWitness, find_jensen, jensen_trials, verify_hessian
 from gdcli.expr import Expression, format_sym
+from gdcli.expr.budget import Budget
 from gdcli.expr.functions import NONSMOOTH
 
 VERDICTS = ("affine", "strictly-convex", "convex", "strictly-concave", "concave", "neither", "not-convex", "not-concave",
@@ -70,6 +71,8 @@ class ConvexResult:
     expected: str | None = None  # --expect, and whether the verdict satisfies it
     expect_met: bool | None = None
     plot: str | None = None
+    plot_note: str | None = None  # why no picture was drawn (a function of three variables), if one was asked for
+    notes: list[str] = field(default_factory=list)  # symbolic steps the time budget skipped, and what stood in
 
 
 def satisfies(verdict: str, expected: str) -> bool:
@@ -79,29 +82,18 @@ def satisfies(verdict: str, expected: str) -> bool:
 
 # -- 1. a constant Hessian --------------------------------------------------------------------------------
 
-def _exact(e: sp.Expr) -> sp.Expr:
-    """The decimals a user typed (0.5, x**3.0) as exact rationals, so eigenvalues and signs are decided exactly."""
-    return e.xreplace({f: sp.Rational(repr(float(f))) for f in e.atoms(sp.Float)})
-
-
 def _rational(H: sp.Matrix) -> sp.Matrix:
-    return H.applyfunc(_exact)
+    """The decimals a user typed (0.5, 1e-100) as exact rationals: signs are decided exactly."""
+    return H.applyfunc(exact_form)
 
 
-def _constant_hessian(H: sp.Matrix):
+def _constant_hessian(H: sp.Matrix, budget: Budget, notes: list[str]):
     """(kind, exact eigenvalues or None, float eigenvalues, decided exactly)."""
     H = _rational(H)
     lam = np.linalg.eigvalsh(np.asarray(H.evalf(), dtype=float)).tolist()
-    exact = exact_eigenvalues(H)
-    if exact is not None:
-        return definiteness(lam, exact), exact, [float(e) for e in exact], True
-    tests = [("positive-definite", H.is_positive_definite), ("negative-definite", H.is_negative_definite),
-             ("positive-semidefinite", H.is_positive_semidefinite), ("negative-semidefinite", H.is_negative_semidefinite),
-             ("indefinite", H.is_indefinite)]
-    for kind, holds in tests:
-        if holds:
-            return kind, None, lam, True
-    return definiteness(lam), None, lam, False
+    d = decide(H, lam, budget, notes)
+    exact = d.eigenvalues_exact
+    return d.kind, exact, ([float(e) for e in exact] if exact is not None else lam), d.exact
 
 
 def _short(e: sp.Expr) -> str:
@@ -112,86 +104,6 @@ def _short(e: sp.Expr) -> str:
 
 KIND_VERDICT = {"positive-definite": "strictly-convex", "positive-semidefinite": "convex",
                 "negative-definite": "strictly-concave", "negative-semidefinite": "concave", "indefinite": "neither"}
-
-
-# -- 2. one variable: the sign of f'' on the interval ---------------------------------------------------------
-
-def _on_interval(f2: sp.Expr, x: sp.Symbol, iv: Interval) -> sp.Expr:
-    """f'' with x written as lo + t or hi − t (t > 0), so SymPy's assumptions know the interval (or a superset)."""
-    t = sp.Symbol("t", positive=True)
-    if iv.lo > -math.inf:
-        return f2.xreplace({x: sp.Rational(repr(iv.lo)) + t})
-    if iv.hi < math.inf:
-        return f2.xreplace({x: sp.Rational(repr(iv.hi)) - t})
-    return f2
-
-
-def _pieces(f2: sp.Expr, x: sp.Symbol, iv: Interval):
-    """For a rational f'': [(lo, hi, sign)] on the pieces of the interval between its real roots; None otherwise."""
-    num, den = sp.fraction(sp.together(f2))
-    try:
-        pn, pd = sp.Poly(num, x), sp.Poly(den, x)
-        if not (pn.domain.is_QQ or pn.domain.is_ZZ) or not (pd.domain.is_QQ or pd.domain.is_ZZ):
-            return None
-        roots = sorted({float(r) for r in sp.real_roots(pn)}) if not pn.is_zero else []
-        poles = sorted({float(r) for r in sp.real_roots(pd)}) if pd.degree() > 0 else []
-    except (sp.PolynomialError, sp.polys.polyerrors.PolynomialError, NotImplementedError):
-        return None
-    if pn.is_zero:
-        return []
-    inside = lambda c: iv.lo < c < iv.hi  # noqa: E731
-    if any(inside(p) for p in poles):
-        return None  # f'' is undefined inside the interval: its domain is not an interval
-    cuts = [iv.lo] + [r for r in roots if inside(r)] + [iv.hi]
-    out = []
-    for lo, hi in zip(cuts[:-1], cuts[1:]):
-        if lo == -math.inf and hi == math.inf:
-            q = 0.0
-        elif lo == -math.inf:
-            q = hi - 1.0
-        elif hi == math.inf:
-            q = lo + 1.0
-        else:
-            q = (lo + hi) / 2
-        s = sp.sign(f2.xreplace({x: sp.Rational(repr(q))}))
-        out.append((lo, hi, int(s)))
-    return out
-
-
-def _num(v: float) -> str:
-    return "−∞" if v == -math.inf else ("∞" if v == math.inf else f"{v:.6g}")
-
-
-def _second_derivative(expr: Expression, domain: Domain):
-    """(verdict or None, reason, f'' text); 'neither' when f'' changes sign on the interval."""
-    x, iv = expr.symbols[0], domain.intervals[0]
-    f2 = sp.simplify(_exact(sp.diff(expr.sym, x, 2)))
-    text = format_sym(f2)
-    where = iv.describe(str(x))
-    pieces = _pieces(f2, x, iv)
-    if pieces is not None:
-        if not pieces:
-            return "affine", f"f''({x}) = 0 on {where}", text
-        signs = {s for _, _, s in pieces}
-        zeros = [_num(hi) for _, hi, _ in pieces[:-1]]
-        at = f", zero only at {x} = {', '.join(zeros)} (isolated), so f is strictly" if zeros else ""
-        if signs == {1}:
-            return "strictly-convex", f"f''({x}) = {text} {'≥' if zeros else '>'} 0 on {where}{at}{' convex' * bool(zeros)}", text
-        if signs == {-1}:
-            return "strictly-concave", f"f''({x}) = {text} {'≤' if zeros else '<'} 0 on {where}{at}{' concave' * bool(zeros)}", text
-        if 1 in signs and -1 in signs:
-            parts = ", ".join(f"{'> 0' if s > 0 else '< 0'} on ({_num(lo)}, {_num(hi)})" for lo, hi, s in pieces if s)
-            return "neither", f"f''({x}) = {text} changes sign: {parts}", text
-    g = _on_interval(f2, x, iv)
-    if g.is_positive:
-        return "strictly-convex", f"f''({x}) = {text} > 0 on {where}", text
-    if g.is_negative:
-        return "strictly-concave", f"f''({x}) = {text} < 0 on {where}", text
-    if g.is_nonnegative:
-        return "convex", f"f''({x}) = {text} ≥ 0 on {where}", text
-    if g.is_nonpositive:
-        return "concave", f"f''({x}) = {text} ≤ 0 on {where}", text
-    return None, f"the sign of f''({x}) = {text} on {where} is not decided symbolically", text
 
 
 # -- 3. rules, on the variables' signs from the domain ------------------------------------------------------
@@ -247,15 +159,28 @@ def counterexamples(expr: Expression, domain: Domain, rng: np.random.Generator, 
 
 
 def decide_convexity(expr: Expression, domain_text=None, *, samples: int = 4000, seed: int = 0,
-                     tick: Callable[[], None] = lambda: None) -> ConvexResult:
-    """The verdict with the method that decided it, the reason, and a verified witness when not convex."""
-    domain = make_domain(expr, domain_text)
+                     tick: Callable[[], None] = lambda: None, budget: Budget | None = None) -> ConvexResult:
+    """The verdict with the method that decided it, the reason, and a verified witness when not convex.
+
+    Under `budget`, a symbolic step that runs out is skipped with a note and the next method is tried; sampling
+    (numeric) always remains, so the answer is never a proof that was not made.
+    """
+    budget = budget or Budget(None)
+    notes: list[str] = []
+    with budget.step("the domain"):
+        domain = make_domain(expr, domain_text)
     rng = np.random.default_rng(seed)
     base = dict(expression=expr.text, variables=list(expr.variables), domain=domain.describe(),
                 restrictions=[r.describe() for r in domain.restrictions], domain_notes=list(domain.notes),
-                domain_convex=domain.convex_set, seed=seed)
+                domain_convex=domain.convex_set, seed=seed, notes=notes)
     n = len(expr.variables)
     smooth = not expr.sym.has(*NONSMOOTH)
+    with budget.step("compiling f"):
+        expr.f(np.zeros((1, n)))
+    H = budget.attempt("the symbolic Hessian", lambda: expr.hessian_sym) if smooth else None
+    if smooth and (H is None or budget.attempt("compiling the Hessian", lambda: expr.hessian(np.zeros(n))) is None):
+        notes.append(budget.note("the symbolic Hessian", "no Hessian proof, and sampling uses Jensen triples only"))
+        smooth, H = False, None
 
     def result(verdict, proved, method, reason, witness=None, other=None, **extra):
         convex, concave = FLAGS[verdict]
@@ -273,9 +198,8 @@ def decide_convexity(expr: Expression, domain_text=None, *, samples: int = 4000,
         return result("affine", True, "constant", f"{expr.text} is a constant")
 
     if smooth:
-        H = expr.hessian_sym
         if not any(e.free_symbols for e in H):
-            kind, exact, lam, decided = _constant_hessian(H)
+            kind, exact, lam, decided = _constant_hessian(H, budget, notes)
             rows = [[format_sym(e) for e in _rational(H).row(i)] for i in range(n)]
             shown = ", ".join(_short(e) for e in exact) if exact is not None else ", ".join(f"{v:.6g}" for v in lam)
             if all(e == 0 for e in H):
@@ -291,13 +215,21 @@ def decide_convexity(expr: Expression, domain_text=None, *, samples: int = 4000,
             return result(verdict, decided, "constant-hessian", reason, **extra)
 
         if n == 1:
-            verdict, reason, f2 = _second_derivative(expr, domain)
+            verdict, reason, f2 = second_derivative(expr, domain, budget, notes)
             if verdict == "neither":
                 return with_witnesses(verdict, "second-derivative", reason, second_derivative=f2)
             if verdict is not None:
                 return result(verdict, True, "second-derivative", reason, second_derivative=f2)
 
-    rules = curvature_by_rules(expr.sym.xreplace(_signed_symbols(expr, domain)))
+    if smooth and n > 1:
+        split = separable(expr, domain, budget, notes)
+        if split is not None:
+            return result(split[0], True, "separable", split[1])
+
+    rules = budget.attempt("the composition rules", lambda: curvature_by_rules(expr.sym.xreplace(_signed_symbols(expr, domain))))
+    if rules is None:
+        notes.append(budget.note("the composition rules", "the verdict comes from sampling"))
+        rules = RulesResult("unknown", [])
     if rules.curvature != "unknown":
         why = f"the composition rules prove f {rules.curvature}" + ("" if not domain.restrictions else " on its domain")
         return result(rules.curvature, True, "rules", why, trace=rules.trace)

@@ -8,7 +8,7 @@ import sympy as sp
 
 from gdcli.engine.convex.domain import integral_exponent
 from gdcli.expr import format_sym
-from gdcli.expr.functions import relu, softplus
+from gdcli.expr.functions import relu, sigmoid, softplus
 
 INC, DEC = "nondecreasing", "nonincreasing"
 
@@ -41,7 +41,7 @@ class RulesResult:
 
 
 def _sign(u: sp.Expr) -> str | None:
-    if u.is_nonnegative:
+    if isinstance(u, (relu, sp.Abs)) or u.is_nonnegative:
         return "+"
     if u.is_nonpositive:
         return "-"
@@ -97,6 +97,15 @@ class _Rules:
             return self.note(e, "sum of " + ", ".join(p.label for p in parts), c)
         if e.is_Mul:
             coeff, rest = e.as_independent(*e.free_symbols, as_Add=False)
+            if rest.is_Mul and coeff.is_real and coeff.is_nonzero:
+                found = self.product(rest)
+                if found is not None:
+                    c, rule = found
+                    c = self.note(rest, rule, c)
+                    if coeff == 1:
+                        return c
+                    kind = "nonnegative scaling" if coeff.is_nonnegative else "negative scaling (swaps convex and concave)"
+                    return self.note(e, f"{kind} by {format_sym(coeff)}", c.scaled(coeff))
             if rest.is_Mul or coeff == 1 or not coeff.is_real:
                 return self.note(e, "product of non-constant factors: no rule", UNKNOWN)
             c = self.curvature(rest).scaled(coeff)
@@ -132,6 +141,9 @@ class _Rules:
 
     def log(self, e: sp.log) -> Curvature:
         u = e.args[0]
+        if isinstance(u, sigmoid):
+            return self.composed(e, CONCAVE, INC, "log-sigmoid log σ(v) = −softplus(−v) is concave and nondecreasing",
+                                 u.args[0])
         terms = sp.Add.make_args(u)
         exps = [t for t in terms if any(isinstance(f, sp.exp) for f in sp.Mul.make_args(t))]
         # log(Σ c_i exp(v_i)) with c_i > 0 is log-sum-exp of v_i + log c_i: convex, nondecreasing in each v_i.
@@ -154,8 +166,35 @@ class _Rules:
             return sp.Integer(0)
         return t.as_independent(*t.free_symbols, as_Add=False)[1].args[0]
 
+    def product(self, e: sp.Mul) -> tuple[Curvature, str] | None:
+        """Products with a short proof (Boyd & Vandenberghe §3.1.5 and §3.2; CVXPY's atoms), or None."""
+        factors = e.args
+        if all(isinstance(f, sp.exp) for f in factors):
+            arg = sp.Add(*[f.args[0] for f in factors])
+            return self.curvature(sp.exp(arg)), "a product of exponentials is exp of the sum of their arguments"
+        power = _abs_power(factors)
+        if power is not None and power[1] >= 1:
+            u, p = power
+            c = _compose(CONVEX, INC, Curvature(True, False) if _is_affine(u) else UNKNOWN)
+            return c, f"|u|^{format_sym(p)} with {format_sym(p)} ≥ 1 is convex (a power ≥ 1 of the norm |u|, u affine)"
+        over = [f for f in factors if f.is_Pow and f.exp == -1]
+        rest = [f for f in factors if f not in over]
+        if (len(over) == 1 and len(rest) == 1 and _is_affine(over[0].base) and over[0].base.is_positive
+                and isinstance(rest[0], sp.Pow) and rest[0].exp == 2 and _is_affine(rest[0].base)):
+            return CONVEX, "quadratic over linear u²/v is convex for v > 0 (u, v affine)"
+        if len(factors) == 2 and any(isinstance(f, sp.log) for f in factors):
+            lg = next(f for f in factors if isinstance(f, sp.log))
+            other = next(f for f in factors if f is not lg)
+            if other == lg.args[0] and _is_affine(other):
+                return CONVEX, "u·log(u) (negative entropy) is convex for u > 0, u affine"
+        return _power_product(factors)
+
     def power(self, e: sp.Pow) -> Curvature:
         u, p = e.base, e.exp
+        if u.is_Mul and p.is_number and p.is_real and all(f.is_positive for f in u.args):
+            found = _power_product([sp.Pow(f, p) for f in u.args])  # (Π u_i)^p = Π u_i^p for u_i > 0
+            if found is not None:
+                return self.note(e, found[1], found[0])
         if u.is_number and u.is_positive:
             # b^v = exp(v log b): convex in v, nondecreasing when b ≥ 1.
             return self.composed(e, CONVEX, INC if u >= 1 else DEC, f"{format_sym(u)}^v = exp(v·log {format_sym(u)}) is convex", p)
@@ -183,11 +222,48 @@ class _Rules:
         return True
 
 
+def _abs_power(factors) -> tuple[sp.Expr, sp.Expr] | None:
+    """(u, P) when the factors multiply to |u|^P: |u|^q and even powers u^2k of one u (x²·|x| is |x|³)."""
+    base, total = None, sp.Integer(0)
+    for f in factors:
+        b, q = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
+        if isinstance(b, sp.Abs):
+            b = b.args[0]
+        elif not (q.is_integer and q.is_even):
+            return None
+        if not q.is_number or (base is not None and b != base):
+            return None
+        base, total = b, total + q
+    return (base, total) if any(isinstance(f.base if f.is_Pow else f, sp.Abs) for f in factors) else None
+
+
+def _power_product(factors) -> tuple[Curvature, str] | None:
+    """Π u_i^p_i of distinct positive affine u_i: convex when every p_i < 0; concave when every p_i > 0 and
+    Σ p_i ≤ 1 (the geometric mean and Cobb-Douglas; B&V §3.1.5, CVXPY geo_mean, inv_prod)."""
+    pairs = [(f.base, f.exp) if f.is_Pow else (f, sp.Integer(1)) for f in factors]
+    if len({b for b, _ in pairs}) != len(pairs):
+        return None
+    if not all(p.is_number and p.is_real and _is_affine(b) and b.free_symbols and b.is_positive for b, p in pairs):
+        return None
+    ps = [p for _, p in pairs]
+    if all(p.is_negative for p in ps):
+        return CONVEX, "Π u_i^p_i with every p_i < 0 and u_i > 0 affine is convex (e.g. 1/(xy))"
+    if all(p.is_positive for p in ps) and sp.Add(*ps) <= 1:
+        return CONCAVE, "Π u_i^p_i with p_i > 0, Σ p_i ≤ 1 and u_i > 0 affine is concave (the geometric mean)"
+    return None
+
+
 def _is_affine(u: sp.Expr) -> bool:
-    syms = sorted(u.free_symbols, key=str)
-    if not syms:
+    """Degree ≤ 1 by structure (never expanding: (x+y)**200 would take minutes): constants, variables, their
+    sums, and products with at most one non-constant factor."""
+    if not u.free_symbols or u.is_Symbol:
         return True
-    return u.is_polynomial(*syms) and sp.Poly(u, *syms).total_degree() <= 1
+    if u.is_Add:
+        return all(_is_affine(a) for a in u.args)
+    if u.is_Mul:
+        varying = [a for a in u.args if a.free_symbols]
+        return len(varying) == 1 and _is_affine(varying[0])
+    return False
 
 
 def curvature_by_rules(sym: sp.Expr) -> RulesResult:

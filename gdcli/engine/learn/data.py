@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,8 +159,37 @@ def parse_distribution(text: str) -> tuple[str, float, float]:
     return kind, a, b
 
 
-def generate_data(expression: str, n: int, noise: float, dist: str, seed: int, classes: int | None = None) -> Dataset:
-    """Rows x ~ dist (one column per variable of `expression`) and y = expression(x) + noise * N(0, 1).
+def parse_noise(noise) -> tuple[str, float, float]:
+    """`--noise`: a number or `normal:SD` (Gaussian, mean 0), or `uniform:A,B`; returns (kind, a, b), b the SD."""
+    from gdcli.expr import constant_value
+
+    if isinstance(noise, (int, float)) and not isinstance(noise, bool):
+        kind, a, b = "normal", 0.0, float(noise)
+    else:
+        text = str(noise).strip()
+        kind, sep, args = text.partition(":")
+        kind = kind.strip()
+        if not sep:
+            kind, args = "normal", text
+        if kind not in ("normal", "uniform"):
+            raise UsageError(f"--noise: expected SD, normal:SD or uniform:A,B; got {text!r}")
+        parts = [p for p in args.split(",") if p.strip()]
+        if len(parts) != (1 if kind == "normal" else 2):
+            example = "one number, e.g. normal:0.5" if kind == "normal" else "two numbers, e.g. uniform:-0.25,0.25"
+            raise UsageError(f"--noise {kind} needs {example}")
+        values = [constant_value(p, "--noise") for p in parts]
+        a, b = (0.0, values[0]) if kind == "normal" else values
+    if kind == "normal" and not (0 <= b < math.inf):
+        raise UsageError("--noise must be >= 0 (the standard deviation of Gaussian noise)")
+    if kind == "uniform" and not b > a:
+        raise UsageError(f"--noise uniform:A,B needs A < B; got {a:g}, {b:g}")
+    return kind, a, b
+
+
+def generate_data(expression: str, n: int, noise, dist: str, seed: int, classes: int | None = None) -> Dataset:
+    """Rows x ~ dist (one column per variable of `expression`) and y = expression(x) + noise.
+
+    `noise` is an SD (Gaussian), `normal:SD` or `uniform:A,B` (seed 000 listing 3.3 adds U(−0.25, 0.25)).
 
     With `classes` K, y is instead the class 0..K-1 of that value among K equal-count bins (cut at its
     K-quantiles): a linear expression gives linearly separable classes, `x1*x2` on a centred box XOR-like ones.
@@ -168,8 +198,7 @@ def generate_data(expression: str, n: int, noise: float, dist: str, seed: int, c
 
     if n < 1:
         raise UsageError("--n must be at least 1")
-    if noise < 0:
-        raise UsageError("--noise must be >= 0")
+    noise_kind, na, nb = parse_noise(noise)
     expr = compile_expression(expression)
     if "y" in expr.variables:
         raise UsageError("--generate: 'y' names the target; write the function of the inputs only")
@@ -179,7 +208,8 @@ def generate_data(expression: str, n: int, noise: float, dist: str, seed: int, c
     X = rng.normal(a, b, size=(n, k)) if kind == "normal" else rng.uniform(a, b, size=(n, k))
     names = expr.variables or ("x",)
     truth = expr.f(X[:, : len(expr.variables)]) if expr.variables else np.full(n, float(expr.sym))
-    y = truth + noise * rng.standard_normal(n)
+    y = truth + (nb * rng.standard_normal(n) if noise_kind == "normal" else rng.uniform(na, nb, n))
+    added = f"{nb:g}·N(0,1)" if noise_kind == "normal" else f"U({na:g}, {nb:g})"
     if not np.all(np.isfinite(y)):
         raise DataError(f"--generate: {expression} is not finite on some generated inputs (check --x-dist)")
     if classes is not None:
@@ -192,8 +222,8 @@ def generate_data(expression: str, n: int, noise: float, dist: str, seed: int, c
         if np.unique(labels).size < classes:
             raise DataError(f"--generate: {expression} takes too few distinct values to make {classes} classes")
         return Dataset(tuple(names) + ("y",), np.column_stack([X, labels]),
-                       f"generated: y = class of {expression} + {noise:g}·N(0,1) among {classes} quantile bins")
-    return Dataset(tuple(names) + ("y",), np.column_stack([X, y]), f"generated: y = {expression} + {noise:g}·N(0,1)",
+                       f"generated: y = class of {expression} + {added} among {classes} quantile bins")
+    return Dataset(tuple(names) + ("y",), np.column_stack([X, y]), f"generated: y = {expression} + {added}",
                    generator=expression, truth=truth)
 
 

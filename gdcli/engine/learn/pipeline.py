@@ -64,6 +64,7 @@ class FitResult:
     network: dict | None = None  # dense models: layer sizes, activation, initialisation
     test_rows: int | None = None
     landscape: object | None = None  # gdcli/engine/learn/landscape.py's Landscape, when asked for
+    grad_norm: float | None = None  # ‖∇θ L‖ on every row at the trained parameters (0 for a stalled step model)
     _plot: dict | None = field(default=None, repr=False)
     _path: np.ndarray | None = field(default=None, repr=False)  # θ at every epoch (of the first run)
 
@@ -139,6 +140,14 @@ def require_finite_start(tensors, theta0: np.ndarray, names) -> None:
         raise UsageError(f"the loss is not finite at the start ({at}): the model leaves its domain on some rows "
                          "(a log or sqrt of a negative number, a division by zero) or the numbers overflow; "
                          "choose another --init or rescale the data")
+
+
+def final_grad_norm(tensors, theta: np.ndarray) -> float | None:
+    """‖∇θ L‖ over every row by the written-out chain rule; None where it is not finite."""
+    torch = tensors.torch
+    _, g = tensors.manual_loss_and_grad(torch.as_tensor(np.asarray(theta, dtype=float)))
+    norm = float(torch.linalg.vector_norm(g))
+    return norm if math.isfinite(norm) else None
 
 
 def run_one(tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None = None):
@@ -227,7 +236,7 @@ def _fit(problem, data, spec: TrainSpec, init, sizes: list, tick, test) -> FitRe
         updates_per_epoch=updates_per_epoch(data.rows, spec.batch_size), seconds=seconds, closed_form=cf_doc,
         true_params=truth, model_misfit=misfit, generator=data.generator,
         classification=_classification(problem, data, last.params, last.epoch, tensors), sweep=sweep,
-        step_size=_step_size(spec),
+        step_size=_step_size(spec), grad_norm=final_grad_norm(tensors, last.params),
         metrics=metrics.summary(problem, hist, data, test, last.params, tensors, test_tensors),
         network=metrics.describe(problem) if dense else None, test_rows=None if test is None else test.rows,
         _plot=_plot_data(problem, data, last.params), _path=np.array([r.params for r in records]),

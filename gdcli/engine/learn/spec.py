@@ -26,6 +26,7 @@ class TrainSpec:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    rmsprop_alpha: float = 0.99  # torch.optim.RMSprop's alpha
     step_size: float | None = None  # random-search: scale of the tries; random-local-search: of the moves
 
 
@@ -53,6 +54,8 @@ def check_spec(spec: TrainSpec) -> None:
         raise UsageError("--step-size must be > 0")
     if spec.gradient == "module" and spec.optimizer == "newton":
         raise UsageError("--optimizer newton is not in torch.optim; use --gradient manual or autograd for it")
+    if not 0 <= spec.rmsprop_alpha < 1:
+        raise UsageError(f"--rmsprop-alpha must be in [0, 1); got {spec.rmsprop_alpha}")
     if not spec.lr > 0:
         raise UsageError("--lr must be > 0")
     if spec.epochs < 0:

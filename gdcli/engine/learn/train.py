@@ -123,7 +123,7 @@ def _torch_optimizer(spec: TrainSpec, params):
     if name == "adagrad":
         return torch.optim.Adagrad(params, lr=lr, eps=spec.eps)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=0.9, eps=spec.eps)
+        return torch.optim.RMSprop(params, lr=lr, alpha=spec.rmsprop_alpha, eps=spec.eps)
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, betas=(spec.beta1, spec.beta2), eps=spec.eps)
     raise UsageError(f"--optimizer {name} has no torch.optim twin; use --gradient manual or autograd for it")
@@ -166,7 +166,7 @@ def train(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec) -> Iterator[Epo
                 return torch.autograd.functional.hessian(f, torch.as_tensor(np.asarray(x, dtype=float))).numpy()
 
         transform = optim.make(spec.optimizer, spec.lr, momentum_beta=spec.momentum, beta1=spec.beta1,
-                               beta2=spec.beta2, eps=spec.eps, hessian=hessian)
+                               beta2=spec.beta2, eps=spec.eps, hessian=hessian, rmsprop_alpha=spec.rmsprop_alpha)
         box = {"theta": theta, "state": transform.init(theta)}
 
         def step(idx):

@@ -9,9 +9,12 @@ from typing import Callable, Iterator, NamedTuple
 import numpy as np
 
 from gdcli.engine.optim import transforms as optim
+from gdcli.engine.optim.regime import geometric_growth
 
 LIMIT = 1e12  # |f| or ||x|| beyond this counts as divergence (SPEC: a result, not an error)
-STATUSES = ("converged", "threshold", "max-steps", "diverged", "interrupted")
+# diverging: stopped at max-steps while the steps grew geometrically; stationary: converged to a point whose
+# Hessian shows it is a maximum or a saddle, not a minimum (Run.stationary names which).
+STATUSES = ("converged", "stationary", "threshold", "max-steps", "diverging", "diverged", "interrupted")
 LINE_SEARCHES = ("none", "armijo")
 
 
@@ -41,12 +44,13 @@ class Settings:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    rmsprop_alpha: float = 0.99  # torch.optim.RMSprop's alpha: the decay of the mean of squared gradients
 
 
 def build_optimizer(s: Settings, f: Callable, hessian: Callable) -> optim.GradientTransformation:
     """The named optimiser with its hyper-parameters, wrapped in Armijo backtracking if asked."""
     opt = optim.make(s.optimizer, s.lr, momentum_beta=s.momentum, beta1=s.beta1, beta2=s.beta2, eps=s.eps,
-                     hessian=hessian)
+                     hessian=hessian, rmsprop_alpha=s.rmsprop_alpha)
     return optim.armijo(opt, f) if s.line_search == "armijo" else opt
 
 
@@ -62,6 +66,16 @@ def _find(state, kind):
     return None
 
 
+def _norm(v: np.ndarray) -> float:
+    """‖v‖ scaled as hypot is when v·v would under- or overflow: a gradient of 1e-170 has norm 1e-170, not an
+    underflowed 0 that looks converged. The plain dot product, one call, serves every ordinary step."""
+    s = float(v @ v)
+    if 1e-280 < s < 1e280:
+        return math.sqrt(s)
+    m = float(np.max(np.abs(v), initial=0.0))
+    return m if m == 0 or not math.isfinite(m) else m * math.sqrt(float(np.sum((v / m) ** 2)))
+
+
 def iterate(value_and_grad: Callable, x0, opt: optim.GradientTransformation, *, steps: int, tol: float = 0.0,
             threshold: float | None = None, lr: float = 1.0, probe: bool = False) -> Iterator[Step]:
     """Yield x_0, x_1, ... as Step records; the last one carries its status.
@@ -75,7 +89,7 @@ def iterate(value_and_grad: Callable, x0, opt: optim.GradientTransformation, *, 
     # A diverging run overflows on purpose and the status check below catches it: NumPy's warnings are noise.
     with np.errstate(over="ignore", invalid="ignore"):
         f, g = value_and_grad(x)
-        gn, xn = math.sqrt(float(g @ g)), math.sqrt(float(x @ x))
+        gn, xn = _norm(g), _norm(x)
     f = float(f)
     k = 0
     t = mu = None
@@ -97,7 +111,7 @@ def iterate(value_and_grad: Callable, x0, opt: optim.GradientTransformation, *, 
             u, state = opt.update(g, state, x)
             x = x + u
             f, g = value_and_grad(x)
-            gn, xn = math.sqrt(float(g @ g)), math.sqrt(float(x @ x))
+            gn, xn = _norm(g), _norm(x)
         if probe:
             a = _find(state, optim.ArmijoState)
             t = None if a is None else lr * a.t
@@ -144,6 +158,7 @@ class Run:
     damping: Damping | None = None
     oscillation: object | None = None  # regime.Oscillation
     regime: object | None = None  # regime.RunRegime, for plain GD with a fixed step
+    stationary: str | None = None  # status `stationary`: what the point is instead (regime.stationary_kind)
 
     @property
     def optimizer(self) -> str:
@@ -164,6 +179,11 @@ def summarize(settings: Settings, history: list[Step], status: str | None = None
     last = history[-1]
     status = status or last.status or "interrupted"
     divergence = None
+    growth = geometric_growth(np.array([s.x for s in history[-12:]])) if status == "max-steps" else None
+    if growth is not None:
+        status = "diverging"
+        divergence = Divergence(last.k, finite_or_none(last.f), finite_or_none(math.hypot(*last.x)),
+                                f"the steps grow by a factor {growth:.4g} each (geometric growth)")
     if status == "diverged":
         fk, xn = finite_or_none(last.f), finite_or_none(math.hypot(*last.x))  # hypot: no overflow on a huge x
         if fk is None or xn is None or not math.isfinite(last.grad_norm):

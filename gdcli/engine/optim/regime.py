@@ -158,3 +158,41 @@ def oscillation(xs: np.ndarray, window: int = 20, share: float = 0.9) -> Oscilla
     flips = np.sum(np.sign(d[1:]) * np.sign(d[:-1]) < 0, axis=0)
     coords = [int(i) for i in np.flatnonzero(flips >= math.ceil(share * pairs))]
     return Oscillation(reversed_, pairs, coords)
+
+
+GROWTH_MARGIN = 1e-3  # a tail step ratio |ρ| above 1 + this is growth, not round-off around ρ = ±1
+
+
+def geometric_growth(xs: np.ndarray, tail: int = 11) -> float | None:
+    """|ρ| > 1 when the last steps of a run grow geometrically (step_{k+1} ≈ ρ step_k) while ‖x‖ grows: a run that
+    is diverging but has not yet crossed the divergence limit. None otherwise.
+
+    The ratio is the one the curvature table's "observed" column measures (observe_overall), so the status and
+    that table agree.
+    """
+    xs = np.asarray(xs, dtype=float)[-(tail + 1):]
+    if len(xs) < 4 or not np.isfinite(xs).all():
+        return None
+    d = np.diff(xs, axis=0)
+    norms2 = np.einsum("ij,ij->i", d, d)
+    ok = norms2[:-1] > 0
+    if not ok.any():
+        return None
+    ratio = float(np.median(np.einsum("ij,ij->i", d[1:], d[:-1])[ok] / norms2[:-1][ok]))
+    grows = np.linalg.norm(xs[-1]) > np.linalg.norm(xs[0])
+    return abs(ratio) if abs(ratio) > 1 + GROWTH_MARGIN and grows else None
+
+
+def stationary_kind(H, tol: float | None = None) -> str | None:
+    """What a stationary point whose Hessian has a negative eigenvalue is (so it is no minimum): a maximum, a
+    saddle, or degenerate (the other eigenvalues zero); None when it may be a minimum (or H is not finite)."""
+    H = np.atleast_2d(np.asarray(H, dtype=float))
+    if not np.isfinite(H).all():
+        return None
+    lam = np.linalg.eigvalsh((H + H.T) / 2)
+    tol = 64 * lam.size * np.finfo(float).eps * float(np.max(np.abs(lam), initial=0.0)) if tol is None else tol
+    if lam[0] >= -tol:
+        return None
+    if lam[-1] < -tol:
+        return "maximum"
+    return "saddle" if lam[-1] > tol else "degenerate point with negative curvature"

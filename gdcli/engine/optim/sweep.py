@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
-import sympy as sp
 
 from gdcli.engine.calculus.derivatives import require_finite
 from gdcli.engine.optim.descent import LIMIT, Run, Settings, Step, build_optimizer, iterate, summarize
 from gdcli.errors import UsageError
-from gdcli.engine.optim.regime import Curvature, curvature, gd_regime, oscillation
+from gdcli.engine.optim.regime import Curvature, curvature, gd_regime, oscillation, stationary_kind
 from gdcli.expr import Expression
 
 
@@ -28,10 +27,7 @@ class Descent:
 
 def is_quadratic(expr: Expression) -> bool:
     """A polynomial of total degree <= 2 has the same Hessian everywhere."""
-    try:
-        return sp.Poly(expr.sym, *expr.symbols).total_degree() <= 2
-    except (sp.PolynomialError, sp.GeneratorsNeeded):
-        return False
+    return not any(e.free_symbols for e in expr.hessian_sym)  # never expands (x+y)**200 as Poly would
 
 
 def predicts(s: Settings) -> bool:
@@ -54,6 +50,9 @@ def run_one(expr: Expression, x0, s: Settings, *, curv: Curvature | None = None,
             status = "interrupted"
             break
     run = summarize(s, history, status)
+    if run.status == "converged":  # converged at a maximum or a saddle is no minimum: say which
+        kind = stationary_kind(expr.hessian(np.asarray(history[-1].x)))
+        run = run if kind is None else dataclasses.replace(run, status="stationary", stationary=kind)
     xs = np.array([h.x for h in history])
     finite = xs[np.all(np.isfinite(xs), axis=1)]
     regime = gd_regime(curv, s.lr, finite, run.status) if curv is not None and predicts(s) else None

@@ -6,6 +6,7 @@ operators (`+ - * / **`), so the same transforms run on NumPy arrays and on torc
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, NamedTuple
 
 
@@ -67,8 +68,11 @@ def scale_by_adagrad(eps: float = 1e-8) -> GradientTransformation:
     return GradientTransformation(lambda x: SumState(_zeros(x)), update)
 
 
-def scale_by_rms(decay: float = 0.9, eps: float = 1e-8) -> GradientTransformation:
-    """RMSProp: divide by the root of a moving average of squared gradients (Tieleman & Hinton 2012)."""
+def scale_by_rms(decay: float = 0.99, eps: float = 1e-8) -> GradientTransformation:
+    """RMSProp: divide by the root of a moving average of squared gradients (Tieleman & Hinton 2012).
+
+    `decay` is torch.optim.RMSprop's `alpha` (default 0.99 there and here); optax calls it `decay` (0.9).
+    """
 
     def update(g, s, x):
         G = decay * s.G + (1 - decay) * g * g  # moving average of g^2
@@ -107,6 +111,10 @@ def scale_by_newton(hessian: Callable[[Any], Any], min_eig: float = 1e-8) -> Gra
 
     def update(g, s, x):
         H = np.atleast_2d(np.asarray(hessian(x), dtype=float))
+        if not (np.isfinite(H).all() and np.isfinite(np.asarray(g, dtype=float)).all()):
+            # The loss overflowed (Newton on separable data drives the weights to infinity): a non-finite step
+            # that the loop reports as diverged, not an eigen-solver error.
+            return np.full(H.shape[0], np.nan), NewtonState(math.nan)
         lam = np.linalg.eigvalsh((H + H.T) / 2)
         # Levenberg-style damping: shift the spectrum so the smallest eigenvalue is at least min_eig * scale,
         # and a negative one at least |lambda_min|: shifting it only to ~0 would make the step explode.
@@ -136,7 +144,7 @@ def adagrad(lr: float, eps: float = 1e-8) -> GradientTransformation:
     return chain(scale_by_adagrad(eps), scale(-lr))
 
 
-def rmsprop(lr: float, decay: float = 0.9, eps: float = 1e-8) -> GradientTransformation:
+def rmsprop(lr: float, decay: float = 0.99, eps: float = 1e-8) -> GradientTransformation:
     return chain(scale_by_rms(decay, eps), scale(-lr))
 
 
@@ -152,8 +160,9 @@ OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newto
 
 
 def make(name: str, lr: float, *, momentum_beta: float = 0.9, beta1: float = 0.9, beta2: float = 0.999,
-         eps: float = 1e-8, hessian: Callable | None = None) -> GradientTransformation:
-    """A named optimiser with its hyper-parameters (the CLI's --optimizer, --momentum, --beta1, --beta2, --eps)."""
+         eps: float = 1e-8, hessian: Callable | None = None, rmsprop_alpha: float = 0.99) -> GradientTransformation:
+    """A named optimiser with its hyper-parameters (the CLI's --optimizer, --momentum, --beta1, --beta2, --eps,
+    --rmsprop-alpha)."""
     if name == "gd":
         return gd(lr)
     if name == "momentum":
@@ -163,7 +172,7 @@ def make(name: str, lr: float, *, momentum_beta: float = 0.9, beta1: float = 0.9
     if name == "adagrad":
         return adagrad(lr, eps)
     if name == "rmsprop":
-        return rmsprop(lr, eps=eps)
+        return rmsprop(lr, rmsprop_alpha, eps)
     if name == "adam":
         return adam(lr, beta1, beta2, eps)
     if name == "newton":

@@ -1,0 +1,75 @@
+"""`gdcli critical`: every critical point of f, solved exactly (complete) or searched in a box, and classified."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from gdcli.commands import common
+
+MAX_STARTS = 100_000
+
+
+@dataclass
+class CriticalOptions:
+    expression: str
+    domain: Any = None
+    vars: Any = None
+    starts: Optional[int] = None  # Newton starts for the numeric search (default 500 per variable)
+    seed: int = 0
+    plot: Any = None
+    time_limit: float = common.DEFAULT_TIME_LIMIT  # seconds of symbolic work (--time-limit)
+    json: bool = False
+
+
+OPTIONS = CriticalOptions  # the options dataclass the YAML runner builds for this command
+
+
+def _find(opts: CriticalOptions):
+    from gdcli.engine.calculus.critical import critical_points
+    from gdcli.engine.calculus.rootsearch import MAX_ITERATIONS
+    from gdcli.engine.convex.domain import make_domain
+    from gdcli.errors import UsageError
+    from gdcli.expr import compile_expression
+    from gdcli.render.progress import progress
+
+    if opts.starts is not None and not (isinstance(opts.starts, int) and 1 <= opts.starts <= MAX_STARTS):
+        raise UsageError(f"--starts must be a whole number from 1 to {MAX_STARTS}; got {opts.starts!r}")
+    expr = compile_expression(opts.expression, opts.vars)
+    box = make_domain(expr, opts.domain) if opts.domain else None
+    with progress("critical: Newton iterations", total=MAX_ITERATIONS) as bar:
+        result = critical_points(expr, box, starts=opts.starts, seed=int(opts.seed),
+                                 time_limit_s=common.budget(opts).seconds, tick=bar.update)
+    return expr, box, result
+
+
+def compute(opts: CriticalOptions):
+    expr, box, result = _find(opts)
+    if opts.plot is not None:
+        _plot(result, expr, box, Path(opts.plot))
+    return result
+
+
+def _plot(result, expr, box, path: Path) -> Path:
+    from gdcli.errors import UsageError
+    from gdcli.render.critical import plot_critical
+
+    if len(result.variables) not in (1, 2):
+        raise UsageError(f"--plot draws functions of one or two variables; this one has {len(result.variables)}")
+    return plot_critical(result, expr, box, path)
+
+
+def artifacts(result, opts: CriticalOptions, out_dir) -> list[Path]:
+    """The curve or contour map with the points marked (one or two variables), for the YAML batch runner."""
+    if len(result.variables) not in (1, 2):
+        return []
+    from gdcli.engine.convex.domain import make_domain
+    from gdcli.expr import compile_expression
+
+    expr = compile_expression(opts.expression, opts.vars)
+    box = make_domain(expr, opts.domain) if opts.domain else None
+    return [_plot(result, expr, box, Path(out_dir) / "critical.png")]
+
+
+document = common.document  # the result dataclass as JSON
