@@ -116,8 +116,12 @@ def _interruptible():
 
 
 def compute(opts: DescendOptions) -> DescendResult:
+    import contextlib
+
+    from gdcli.engine.optim.record import Keep
     from gdcli.engine.optim.sweep import descend
     from gdcli.expr import compile_expression, parse_point
+    from gdcli.render.descend_files import stream_csv
     from gdcli.render.progress import progress
 
     expr = compile_expression(opts.expression, opts.vars)
@@ -125,28 +129,30 @@ def compute(opts: DescendOptions) -> DescendResult:
         raise UsageError(f"'{opts.expression}' has no variables to descend on")
     x0 = parse_point(opts.start, expr.variables, "--start")
     runs = settings(opts)
+    keep = Keep(every=opts.every, all_rows=bool(opts.all))
     chunk = 256  # update the bar every `chunk` steps: a Rich update per step would cost more than the step
     flag, restore = _interruptible()
+    files = []
     try:
-        with progress(f"descend ({len(runs)} run{'s' * (len(runs) != 1)})", total=sum(s.steps for s in runs) or 1) as bar:
-            done = {"k": 0}
+        with contextlib.ExitStack() as stack:
+            bar = stack.enter_context(progress(f"descend ({len(runs)} run{'s' * (len(runs) != 1)})",
+                                               total=sum(s.steps for s in runs) or 1))
+            write = None
+            if opts.csv is not None:
+                write = stack.enter_context(stream_csv(opts.csv, expr.variables, runs))
+                files.append(opts.csv)
 
-            def on_step(step):
+            def on_step(i, step):
+                if write is not None:
+                    write(i, step)
                 if step.status is not None:
-                    bar.update(advance=runs[0].steps - done["k"])
-                    done["k"] = 0
+                    bar.update(advance=step.k % chunk + runs[i].steps - step.k)
                 elif step.k and step.k % chunk == 0:
                     bar.update(advance=chunk)
-                    done["k"] = step.k
 
-            result = descend(expr, x0, runs, on_step=on_step, stop=lambda: flag["stop"])
+            result = descend(expr, x0, runs, keep=keep, on_step=on_step, stop=lambda: flag["stop"])
     finally:
         restore()
-    files = []
-    if opts.csv is not None:
-        from gdcli.render.descend_files import write_csv
-
-        files.append(write_csv(result, opts.csv))
     if opts.plot is not None:
         from gdcli.render.descend_files import plot
 

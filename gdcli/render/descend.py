@@ -12,14 +12,23 @@ STATUS_STYLE = {"converged": "green", "threshold": "green", "max-steps": "yellow
 HEAD, TAIL = 4, 3  # rows shown before and after the `…`, as Table 2.1 of the seed shows k = 0..3, …, 40
 
 
-def shown_rows(n: int, every: int | None = None, all_rows: bool = False) -> list[int | None]:
-    """Indices of the rows to print out of n; None marks an elided stretch (`…`)."""
-    if all_rows or n <= HEAD + TAIL + 1:
-        return list(range(n))
-    if every:
-        rows = list(range(0, n, every))
-        return rows if rows[-1] == n - 1 else rows + [n - 1]
-    return elided(n, HEAD, TAIL)
+def shown_rows(ks: list[int], every: int | None = None, all_rows: bool = False, head: int = HEAD,
+               tail: int = TAIL) -> list[int | None]:
+    """Positions of the rows to print out of the kept rows with iterate numbers `ks` (the last one is always
+    shown); None marks an elided stretch (`…`), also where the run kept no rows between two shown ones."""
+    n = len(ks)
+    if all_rows:
+        picked = list(range(n))
+    elif every:
+        picked = [i for i, k in enumerate(ks) if k % every == 0 or i == n - 1]
+    else:
+        picked = [i for i in elided(n, head, tail) if i is not None]
+    out: list[int | None] = []
+    for i in picked:
+        if out and ks[i] > ks[out[-1]] + (every or 1):
+            out.append(None)
+        out.append(i)
+    return out
 
 
 def status_text(status: str) -> str:
@@ -47,7 +56,7 @@ def iterate_table(result, run, every=None, all_rows=False) -> Table:
         t.add_column("step α", justify="right")
     if damped:
         t.add_column("damping μ", justify="right")
-    for i in shown_rows(len(h), every, all_rows):
+    for i in shown_rows([s.k for s in h], every, all_rows):
         if i is None:
             t.add_row("…", *["…"] * (len(t.columns) - 1))
             continue
@@ -156,7 +165,8 @@ def step_document(s) -> dict:
 
 
 def run_document(result, run, every=None) -> dict:
-    rows = range(len(run.history)) if not every else shown_rows(len(run.history), every)
+    ks = [s.k for s in run.history]
+    rows = [i for i in (shown_rows(ks, every) if every else range(len(ks))) if i is not None]
     s = run.settings
     return {
         "optimizer": s.optimizer, "lr": s.lr, "line_search": s.line_search, "status": run.status, "steps": run.steps,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gdcli.render.output import pyplot, save_figure, write_atomic
+from gdcli.render.output import atomic_open, pyplot, save_figure, write_atomic
 
 
 def _cell(v) -> str:
@@ -19,19 +20,33 @@ def _cell(v) -> str:
     return repr(v) if math.isfinite(v) else ""  # a non-finite number is an empty cell, never `nan`
 
 
-def iterates_csv(result) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["run", "optimizer", "lr", "k", *result.variables, "f", "grad_norm", "step_size", "damping"])
-    for i, run in enumerate(result.runs):
-        for s in run.history:
-            w.writerow([i, run.optimizer, repr(run.lr), s.k, *(_cell(v) for v in s.x), _cell(s.f),
-                        _cell(s.grad_norm), _cell(s.step_size), _cell(s.damping)])
-    return buf.getvalue()
+HEADER = ["run", "optimizer", "lr", "k"]
+TAIL = ["f", "grad_norm", "step_size", "damping"]
+
+
+def csv_row(i: int, settings, s) -> list:
+    return [i, settings.optimizer, repr(settings.lr), s.k, *(_cell(v) for v in s.x), _cell(s.f),
+            _cell(s.grad_norm), _cell(s.step_size), _cell(s.damping)]
 
 
 def write_csv(result, path) -> Path:
-    return write_atomic(path, iterates_csv(result))
+    """The rows each run kept (every iterate when it kept them all; `stream_csv` writes every one as it goes)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([*HEADER, *result.variables, *TAIL])
+    for i, run in enumerate(result.runs):
+        w.writerows(csv_row(i, run.settings, s) for s in run.history)
+    return write_atomic(path, buf.getvalue())
+
+
+@contextlib.contextmanager
+def stream_csv(path, variables, settings):
+    """Yield `write(i, step)`, which appends run i's iterate to the CSV as the run goes; the file appears under
+    its name when the block ends (with what was written, also after Ctrl-C)."""
+    with atomic_open(path, "w") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow([*HEADER, *variables, *TAIL])
+        yield lambda i, step: w.writerow(csv_row(i, settings[i], step))
 
 
 def _label(run) -> str:
@@ -49,8 +64,8 @@ def plot(result, path, expr=None) -> Path:
     ax = axes[0]
     values = []
     for run in result.runs:
-        k = np.array([s.k for s in run.history])
-        f = np.array([s.f for s in run.history], dtype=float)
+        k = np.array([s.k for s in run.path])
+        f = np.array([s.f for s in run.path], dtype=float)
         ok = np.isfinite(f)
         ax.plot(k[ok], f[ok], label=_label(run), lw=1.2)
         values.append(f[ok])
@@ -64,12 +79,12 @@ def plot(result, path, expr=None) -> Path:
     if n == 1:
         ax2 = axes[1]
         for run in result.runs:
-            xs = np.array([s.x[0] for s in run.history], dtype=float)
+            xs = np.array([s.x[0] for s in run.path], dtype=float)
             ok = np.isfinite(xs)
-            ax2.plot(np.array([s.k for s in run.history])[ok], xs[ok], label=_label(run), lw=1.0, marker=".", ms=2)
+            ax2.plot(np.array([s.k for s in run.path])[ok], xs[ok], label=_label(run), lw=1.0, marker=".", ms=2)
         ax2.axhline(0, color="0.6", lw=0.5)
-        start = max(abs(float(result.runs[0].history[0].x[0])), 1e-12)
-        finite = [abs(float(s.x[0])) for run in result.runs for s in run.history if np.isfinite(s.x[0])]
+        start = max(abs(float(result.runs[0].path[0].x[0])), 1e-12)
+        finite = [abs(float(s.x[0])) for run in result.runs for s in run.path if np.isfinite(s.x[0])]
         if finite and max(finite) > 1e3 * start:
             # A diverging run would flatten every other sequence to a line at 0; symlog keeps both readable.
             ax2.set_yscale("symlog", linthresh=start)
@@ -78,7 +93,7 @@ def plot(result, path, expr=None) -> Path:
         ax2.legend(fontsize=8)
     elif n == 2:
         ax2 = axes[1]
-        paths = [np.array([s.x for s in run.history], dtype=float) for run in result.runs]
+        paths = [np.array([s.x for s in run.path], dtype=float) for run in result.runs]
         pts = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for p in paths])
         near = pts[np.all(np.abs(pts) < 1e6, axis=1)]  # a diverging path's far points would shrink the others
         pts = near if len(near) else pts  # ... unless every point is far out (a start at 1e7 is no divergence)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -88,15 +89,16 @@ def fmt_vec(v, digits: int = 6) -> str:
     return "(" + ", ".join(fmt(x, digits) for x in np.atleast_1d(v)) + ")"
 
 
-def write_atomic(path: str | Path, data: bytes | str) -> Path:
-    """Write a file through a temporary file in the same folder and a rename, so readers never see half."""
+@contextlib.contextmanager
+def atomic_open(path: str | Path, mode: str = "w"):
+    """A file written through a temporary file in the same folder and renamed into place when the block ends
+    (also on Ctrl-C, so partial results are kept), or removed when it raises anything else."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, mode) as fh:
-            fh.write(data)
+            yield fh
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the permissions open() would
@@ -104,7 +106,13 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> Path:
+    """Write a file through a temporary file in the same folder and a rename, so readers never see half."""
+    with atomic_open(path, "wb" if isinstance(data, bytes) else "w") as fh:
+        fh.write(data)
+    return Path(path)
 
 
 def save_figure(fig, path: str | Path) -> Path:

@@ -9,6 +9,7 @@ from typing import Callable, Iterator, NamedTuple
 import numpy as np
 
 from gdcli.engine.optim import transforms as optim
+from gdcli.engine.optim.record import Damping, Recorder
 
 LIMIT = 1e12  # |f| or ||x|| beyond this counts as divergence (SPEC: a result, not an error)
 STATUSES = ("converged", "threshold", "max-steps", "diverged", "interrupted")
@@ -62,6 +63,21 @@ def _find(state, kind):
     return None
 
 
+def status_of(f: float, grad_norm: float, x_norm: float, k: int, steps: int, tol: float,
+              threshold: float | None) -> str | None:
+    """Why a run stops at iterate k, or None to go on: the one rule every loop applies (batch.statuses() is
+    its array form; tests/test_batch.py holds the two together)."""
+    if not (math.isfinite(f) and math.isfinite(grad_norm) and math.isfinite(x_norm)) or abs(f) > LIMIT or x_norm > LIMIT:
+        return "diverged"
+    if grad_norm <= tol:
+        return "converged"
+    if threshold is not None and f <= threshold:
+        return "threshold"
+    if k >= steps:
+        return "max-steps"
+    return None
+
+
 def iterate(value_and_grad: Callable, x0, opt: optim.GradientTransformation, *, steps: int, tol: float = 0.0,
             threshold: float | None = None, lr: float = 1.0, probe: bool = False) -> Iterator[Step]:
     """Yield x_0, x_1, ... as Step records; the last one carries its status.
@@ -72,39 +88,31 @@ def iterate(value_and_grad: Callable, x0, opt: optim.GradientTransformation, *, 
     """
     x = np.array(x0, dtype=float)
     state = opt.init(x)
-    # A diverging run overflows on purpose and the status check below catches it: NumPy's warnings are noise.
+    sqrt = math.sqrt
+    # A diverging run overflows on purpose and the status check catches it: NumPy's warnings are noise. The
+    # context spans the loop (entering it per step would cost more than a small step).
     with np.errstate(over="ignore", invalid="ignore"):
         f, g = value_and_grad(x)
-        gn, xn = math.sqrt(float(g @ g)), math.sqrt(float(x @ x))
-    f = float(f)
-    k = 0
-    t = mu = None
-    while True:
-        if not (math.isfinite(f) and math.isfinite(gn) and math.isfinite(xn)) or abs(f) > LIMIT or xn > LIMIT:
-            status = "diverged"
-        elif gn <= tol:
-            status = "converged"
-        elif threshold is not None and f <= threshold:
-            status = "threshold"
-        elif k >= steps:
-            status = "max-steps"
-        else:
-            status = None
-        yield Step(k, x, f, gn, t, mu, status)
-        if status is not None:
-            return
-        with np.errstate(over="ignore", invalid="ignore"):
+        gn, xn = sqrt(float(g @ g)), sqrt(float(x @ x))
+        f = float(f)
+        k = 0
+        t = mu = None
+        while True:
+            status = status_of(f, gn, xn, k, steps, tol, threshold)
+            yield Step(k, x, f, gn, t, mu, status)
+            if status is not None:
+                return
             u, state = opt.update(g, state, x)
             x = x + u
             f, g = value_and_grad(x)
-            gn, xn = math.sqrt(float(g @ g)), math.sqrt(float(x @ x))
-        if probe:
-            a = _find(state, optim.ArmijoState)
-            t = None if a is None else lr * a.t
-            n = _find(state, optim.NewtonState)
-            mu = None if n is None else n.damping
-        f = float(f)
-        k += 1
+            gn, xn = sqrt(float(g @ g)), sqrt(float(x @ x))
+            if probe:
+                a = _find(state, optim.ArmijoState)
+                t = None if a is None else lr * a.t
+                n = _find(state, optim.NewtonState)
+                mu = None if n is None else n.damping
+            f = float(f)
+            k += 1
 
 
 # -- a finished run -----------------------------------------------------------------------------------------
@@ -125,25 +133,17 @@ class Divergence:
 
 
 @dataclass(frozen=True)
-class Damping:
-    """Newton steps whose Hessian was not positive definite and was shifted to H + mu I."""
-
-    steps: int
-    first_step: int
-    max_mu: float
-
-
-@dataclass(frozen=True)
 class Run:
     settings: Settings
     status: str
     steps: int  # the index k of the last iterate
-    history: tuple[Step, ...]
+    history: tuple[Step, ...]  # the kept rows (record.Keep), in order of k, ending with the last iterate
     final: Final
     divergence: Divergence | None = None
     damping: Damping | None = None
     oscillation: object | None = None  # regime.Oscillation
     regime: object | None = None  # regime.RunRegime, for plain GD with a fixed step
+    path: tuple[Step, ...] = ()  # at most record.PATH_POINTS iterates evenly spread over the run, for pictures
 
     @property
     def optimizer(self) -> str:
@@ -159,9 +159,9 @@ def finite_or_none(v):
     return v if math.isfinite(v) else None
 
 
-def summarize(settings: Settings, history: list[Step], status: str | None = None) -> Run:
-    """A Run from its step records; `status` overrides the last record's (e.g. `interrupted`)."""
-    last = history[-1]
+def summarize(settings: Settings, rec: Recorder, status: str | None = None) -> Run:
+    """A Run from what its recorder kept; `status` overrides the last record's (e.g. `interrupted`)."""
+    last = rec.last_step
     status = status or last.status or "interrupted"
     divergence = None
     if status == "diverged":
@@ -173,7 +173,5 @@ def summarize(settings: Settings, history: list[Step], status: str | None = None
         else:
             reason = f"||x|| exceeded {LIMIT:g}"
         divergence = Divergence(last.k, fk, xn, reason)
-    mus = [(s.k, s.damping) for s in history if s.damping]
-    damping = Damping(len(mus), mus[0][0], max(m for _, m in mus)) if mus else None
     final = Final([finite_or_none(v) for v in last.x], finite_or_none(last.f), finite_or_none(last.grad_norm))
-    return Run(settings, status, last.k, tuple(history), final, divergence, damping)
+    return Run(settings, status, last.k, rec.rows(), final, divergence, rec.damping(), path=rec.path())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -11,6 +12,7 @@ import sympy as sp
 
 from gdcli.engine.calculus.derivatives import require_finite
 from gdcli.engine.optim.descent import LIMIT, Run, Settings, Step, build_optimizer, iterate, summarize
+from gdcli.engine.optim.record import Keep, Recorder, Trace
 from gdcli.errors import UsageError
 from gdcli.engine.optim.regime import Curvature, curvature, gd_regime, oscillation
 from gdcli.expr import Expression
@@ -38,26 +40,30 @@ def predicts(s: Settings) -> bool:
     return s.optimizer == "gd" and s.line_search == "none"
 
 
-def run_one(expr: Expression, x0, s: Settings, *, curv: Curvature | None = None,
+def run_one(expr: Expression, x0, s: Settings, *, curv: Curvature | None = None, keep: Keep = Keep(),
             on_step: Callable[[Step], None] | None = None, stop: Callable[[], bool] | None = None) -> Run:
-    """Iterate one run to its end, or until `stop()` says so at a step boundary (status `interrupted`)."""
+    """Iterate one run to its end, or until `stop()` says so at a step boundary (status `interrupted`).
+    Memory stays flat in the number of steps: `keep` says which rows to hold on to (record.Recorder)."""
     opt = build_optimizer(s, lambda x: float(expr.f(x)), expr.hessian)
     probe = s.line_search != "none" or s.optimizer == "newton"
-    history: list[Step] = []
+    rec = Recorder(keep)
+    add = rec.add
     status = None
-    for step in iterate(expr.value_and_grad, x0, opt, steps=s.steps, tol=s.tol, threshold=s.threshold,
+    for step in iterate(expr.fast_value_and_grad, x0, opt, steps=s.steps, tol=s.tol, threshold=s.threshold,
                         lr=s.lr, probe=probe):
-        history.append(step)
+        add(step)
         if on_step is not None:
             on_step(step)
-        if step.status is None and stop is not None and stop():
+        if stop is not None and step.status is None and stop():
             status = "interrupted"
             break
-    run = summarize(s, history, status)
-    xs = np.array([h.x for h in history])
-    finite = xs[np.all(np.isfinite(xs), axis=1)]
-    regime = gd_regime(curv, s.lr, finite, run.status) if curv is not None and predicts(s) else None
-    return dataclasses.replace(run, oscillation=oscillation(finite), regime=regime)
+    return finish(summarize(s, rec, status), rec.trace(), curv)
+
+
+def finish(run: Run, trace: Trace, curv: Curvature | None) -> Run:
+    """The statistics read from the kept iterates: oscillation, and the regime beside curvature's prediction."""
+    regime = gd_regime(curv, run.lr, trace, run.status) if curv is not None and predicts(run.settings) else None
+    return dataclasses.replace(run, oscillation=oscillation(trace.last), regime=regime)
 
 
 def check_start(expr: Expression, x0: np.ndarray) -> None:
@@ -70,8 +76,10 @@ def check_start(expr: Expression, x0: np.ndarray) -> None:
                          f"||x|| = {float(np.linalg.norm(x0)):.3g}; the limit is {LIMIT:g}): start nearer the minimum")
 
 
-def descend(expr: Expression, x0, settings: Sequence[Settings], *, on_step=None, stop=None) -> Descent:
-    """Every run of a sweep in order; after an interrupted run the rest are skipped."""
+def descend(expr: Expression, x0, settings: Sequence[Settings], *, keep: Keep = Keep(), on_step=None,
+            stop=None) -> Descent:
+    """Every run of a sweep in order; after an interrupted run the rest are skipped. `on_step(i, step)` sees
+    every iterate of run i as it is computed."""
     x0 = np.asarray(x0, dtype=float)
     check_start(expr, x0)
     curv = None
@@ -79,8 +87,9 @@ def descend(expr: Expression, x0, settings: Sequence[Settings], *, on_step=None,
         H = expr.hessian(x0)
         curv = curvature(H, is_quadratic(expr)) if np.all(np.isfinite(H)) else None
     runs = []
-    for s in settings:
-        runs.append(run_one(expr, x0, s, curv=curv, on_step=on_step, stop=stop))
+    for i, s in enumerate(settings):
+        step_hook = None if on_step is None else functools.partial(on_step, i)
+        runs.append(run_one(expr, x0, s, curv=curv, keep=keep, on_step=step_hook, stop=stop))
         if runs[-1].status == "interrupted":
             break
     return Descent(expr.text, list(expr.variables), x0.tolist(), runs, curv,
