@@ -8,6 +8,7 @@ reads the first and last steps, the oscillation test the last ones), and the New
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from dataclasses import dataclass
 
@@ -93,7 +94,7 @@ class Recorder:
 
     def rows(self) -> tuple:
         """The kept rows in order of k, ending with the last step."""
-        rows = self._rows + [s for s in self._tail if not self.keep.wants(s.k)]
+        rows = list(heapq.merge(self._rows, self._tail, key=lambda s: s.k))  # the tail holds rows not wanted
         if rows and rows[-1] is not self.last_step:
             rows.append(self.last_step)
         return tuple(rows)
