@@ -154,25 +154,26 @@ def test_bad_input_exits_2(cli, args, message):
 def test_ctrl_c_stops_at_a_step_boundary(cli, monkeypatch):
     from gdcli.expr.expression import Expression
 
+    real = Expression.value_and_grad
     calls = {"n": 0}
 
-    def fast_value_and_grad(self):
-        def value_and_grad(x):
-            calls["n"] += 1
-            if calls["n"] == 50:
-                os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, caught by the command's handler
-            return self.value_and_grad(x)
+    def value_and_grad(self, x):
+        calls["n"] += 1
+        if calls["n"] == 50:
+            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, caught by the command's handler
+        return real(self, x)
 
-        return value_and_grad
-
-    monkeypatch.setattr(Expression, "fast_value_and_grad", property(fast_value_and_grad))
-    r = cli("descend", "x**2", "--start", "1", "--lr", "1,0.5", "--steps", "100000", "--json")
+    monkeypatch.setattr(Expression, "value_and_grad", value_and_grad)
+    # the two GD rates advance as one batch: both keep what they computed; the Newton runs never start
+    r = cli("descend", "x**2", "--start", "1", "--lr", "1,0.999", "--optimizer", "gd,newton", "--steps", "100000",
+            "--json")
     assert r.exit_code == 130
     doc = json.loads(r.stdout)
-    assert doc["interrupted"] and len(doc["runs"]) == 1
-    run = doc["runs"][0]
-    assert run["status"] == "interrupted" and 45 <= run["steps"] <= 55
-    assert len(run["history"]) == run["steps"] + 1
+    assert doc["interrupted"] and len(doc["runs"]) == 2
+    for run in doc["runs"]:
+        assert run["status"] == "interrupted" and 45 <= run["steps"] <= 55
+        assert len(run["history"]) == run["steps"] + 1
+    assert {h["point"][0] for h in doc["runs"][0]["history"]} == {1.0, -1.0}  # lr = 1 flips x for ever
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler was restored
 
 

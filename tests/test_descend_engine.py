@@ -170,8 +170,12 @@ def test_iterate_matches_a_hand_loop_and_stops_at_a_boundary():
         calls["n"] += 1
         return calls["n"] >= 5
 
-    run = descend(e, [3.0, 4.0], [Settings(lr=0.1), Settings(lr=0.2)], stop=stop)
-    assert run.interrupted and len(run.runs) == 1 and run.runs[0].status == "interrupted" and run.runs[0].steps == 4
+    # the two GD runs advance as one batch, so both stop at k = 4; the line-search run is never started
+    run = descend(e, [3.0, 4.0], [Settings(lr=0.1), Settings(lr=0.2), Settings(lr=0.1, line_search="armijo")],
+                  stop=stop)
+    assert run.interrupted and len(run.runs) == 2
+    assert [r.status for r in run.runs] == ["interrupted"] * 2 and [r.steps for r in run.runs] == [4, 4]
+    np.testing.assert_allclose(run.runs[1].final.point, [3 * (1 - 0.8) ** 4, 4 * (1 - 1.2) ** 4], rtol=1e-13)
 
 
 def test_curvature_of_indefinite_hessian_has_no_stable_rate():

@@ -118,6 +118,7 @@ def _interruptible():
 def compute(opts: DescendOptions) -> DescendResult:
     import contextlib
 
+    from gdcli.engine.optim.descent import Step
     from gdcli.engine.optim.record import Keep
     from gdcli.engine.optim.sweep import descend
     from gdcli.expr import compile_expression, parse_point
@@ -150,7 +151,14 @@ def compute(opts: DescendOptions) -> DescendResult:
                 elif step.k and step.k % chunk == 0:
                     bar.update(advance=chunk)
 
-            result = descend(expr, x0, runs, keep=keep, on_step=on_step, stop=lambda: flag["stop"])
+            def on_batch(members, k, idx, X, F, GN):
+                if write is not None:
+                    for j, r in enumerate(idx):
+                        write(members[r], Step(k, X[j], F[j], GN[j]))
+                if k and k % chunk == 0:
+                    bar.update(advance=chunk * len(idx))  # iterates computed; runs that stopped add no more
+
+            result = descend(expr, x0, runs, keep=keep, on_step=on_step, on_batch=on_batch, stop=lambda: flag["stop"])
     finally:
         restore()
     if opts.plot is not None:

@@ -9,7 +9,7 @@ from typing import Callable, Iterator, NamedTuple
 import numpy as np
 
 from gdcli.engine.optim import transforms as optim
-from gdcli.engine.optim.record import Damping, Recorder
+from gdcli.engine.optim.record import Damping
 
 LIMIT = 1e12  # |f| or ||x|| beyond this counts as divergence (SPEC: a result, not an error)
 STATUSES = ("converged", "threshold", "max-steps", "diverged", "interrupted")
@@ -159,9 +159,10 @@ def finite_or_none(v):
     return v if math.isfinite(v) else None
 
 
-def summarize(settings: Settings, rec: Recorder, status: str | None = None) -> Run:
-    """A Run from what its recorder kept; `status` overrides the last record's (e.g. `interrupted`)."""
-    last = rec.last_step
+def summarize(settings: Settings, last: Step, rows: tuple, path: tuple, damping: Damping | None = None,
+              status: str | None = None) -> Run:
+    """A Run from what was kept of it (its last step, rows and path); `status` overrides the last record's
+    (e.g. `interrupted`)."""
     status = status or last.status or "interrupted"
     divergence = None
     if status == "diverged":
@@ -174,4 +175,4 @@ def summarize(settings: Settings, rec: Recorder, status: str | None = None) -> R
             reason = f"||x|| exceeded {LIMIT:g}"
         divergence = Divergence(last.k, fk, xn, reason)
     final = Final([finite_or_none(v) for v in last.x], finite_or_none(last.f), finite_or_none(last.grad_norm))
-    return Run(settings, status, last.k, rec.rows(), final, divergence, rec.damping(), path=rec.path())
+    return Run(settings, status, last.k, rows, final, divergence, damping, path=path)

@@ -57,7 +57,7 @@ def run_one(expr: Expression, x0, s: Settings, *, curv: Curvature | None = None,
         if stop is not None and step.status is None and stop():
             status = "interrupted"
             break
-    return finish(summarize(s, rec, status), rec.trace(), curv)
+    return finish(summarize(s, rec.last_step, rec.rows(), rec.path(), rec.damping(), status), rec.trace(), curv)
 
 
 def finish(run: Run, trace: Trace, curv: Curvature | None) -> Run:
@@ -77,20 +77,37 @@ def check_start(expr: Expression, x0: np.ndarray) -> None:
 
 
 def descend(expr: Expression, x0, settings: Sequence[Settings], *, keep: Keep = Keep(), on_step=None,
-            stop=None) -> Descent:
-    """Every run of a sweep in order; after an interrupted run the rest are skipped. `on_step(i, step)` sees
-    every iterate of run i as it is computed."""
+            on_batch=None, stop=None) -> Descent:
+    """Every run of a sweep. Runs of one optimiser without a line search advance together as one batch
+    (batch.advance); Newton and line searches run one by one, in order. `on_step(i, step)` sees every iterate
+    of a one-by-one run i, `on_batch(runs, k, idx, X, F, GN)` every step of a batch (runs[idx[j]] is row j).
+    After an interruption the runs not yet started are skipped."""
+    from gdcli.engine.optim.batch import advance, batchable, runs_of
+
     x0 = np.asarray(x0, dtype=float)
     check_start(expr, x0)
     curv = None
     if any(predicts(s) for s in settings):
         H = expr.hessian(x0)
         curv = curvature(H, is_quadratic(expr)) if np.all(np.isfinite(H)) else None
-    runs = []
+    groups: dict[object, list[int]] = {}
     for i, s in enumerate(settings):
-        step_hook = None if on_step is None else functools.partial(on_step, i)
-        runs.append(run_one(expr, x0, s, curv=curv, keep=keep, on_step=step_hook, stop=stop))
-        if runs[-1].status == "interrupted":
+        groups.setdefault(s.optimizer if batchable(s) else ("one", i), []).append(i)
+    done: dict[int, Run] = {}
+    interrupted = False
+    for key, members in sorted(groups.items(), key=lambda kv: kv[1][0]):
+        if interrupted:
             break
-    return Descent(expr.text, list(expr.variables), x0.tolist(), runs, curv,
-                   interrupted=bool(runs) and runs[-1].status == "interrupted")
+        if isinstance(key, tuple) or len(members) == 1:
+            i = members[0]
+            hook = None if on_step is None else functools.partial(on_step, i)
+            done[i] = run_one(expr, x0, settings[i], curv=curv, keep=keep, on_step=hook, stop=stop)
+        else:
+            group = [settings[i] for i in members]
+            hook = None if on_batch is None else functools.partial(on_batch, members)
+            batch = advance(expr.value_and_grad, x0, group, keep=keep, on_step=hook, stop=stop)
+            for i, (run, trace) in zip(members, runs_of(batch, group, keep)):
+                done[i] = finish(run, trace, curv)
+        interrupted = any(done[i].status == "interrupted" for i in members)
+    return Descent(expr.text, list(expr.variables), x0.tolist(), [done[i] for i in sorted(done)], curv,
+                   interrupted=interrupted)
