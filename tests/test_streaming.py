@@ -70,9 +70,9 @@ def test_memory_is_bounded_in_the_number_of_steps():
     for steps in (10_000, 100_000):
         run = descend(e, [1.0, 1.0], [Settings(lr=1e-6, steps=steps, tol=0.0)]).runs[0]
         assert run.steps == steps and len(run.history) == 128
-        assert len(run.path) <= PATH_POINTS + 1 and run.path[-1].k == steps
-        ks = [st.k for st in run.path]
-        assert ks == sorted(ks) and ks[0] == 0
+        ks = list(run.path.k)
+        assert len(ks) <= PATH_POINTS + 1 and ks[-1] == steps and ks == sorted(ks) and ks[0] == 0
+        np.testing.assert_allclose(run.path.x[:, 0], (1 - 2e-6) ** run.path.k, rtol=1e-9)  # x_k = (1 - 2 lr)^k
 
 
 def test_every_keeps_the_nth_rows_and_the_last():

@@ -9,6 +9,7 @@ from gdcli.render.output import elided, fmt, fmt_vec, jsonable, num
 
 STATUS_STYLE = {"converged": "green", "threshold": "green", "max-steps": "yellow", "diverged": "red",
                 "interrupted": "magenta"}
+MANY_RUNS = 12  # a larger sweep prints its summary table only
 HEAD, TAIL = 4, 3  # rows shown before and after the `…`, as Table 2.1 of the seed shows k = 0..3, …, 40
 
 
@@ -133,14 +134,18 @@ def regime_table(result) -> Table | None:
 
 def render_descend(result, console, every=None, all_rows=False) -> None:
     console.print(f"descending f = {result.expression} from ({', '.join(f'{v}={fmt(x)}' for v, x in zip(result.variables, result.start))})")
-    for run in result.runs:
+    many = len(result.runs) > MANY_RUNS and not every and not all_rows
+    for run in [] if many else result.runs:
         console.print(f"[bold]{run_label(run)}[/]: {status_text(run.status)} at k = {run.steps}")
         console.print(iterate_table(result, run, every, all_rows))
         for note in run_notes(result, run):
             console.print(note)
     if len(result.runs) > 1:
         console.print(summary_table(result))
-    table = regime_table(result)
+    if many:
+        console.print(f"{len(result.runs)} runs: the iterate and regime tables are shown for sweeps of up to "
+                      f"{MANY_RUNS} runs (--every N or --all shows them; --json and --csv hold every run)")
+    table = None if many else regime_table(result)
     if table is not None:
         c = result.curvature
         stable = "none (no positive eigenvalue)" if c.max_stable_lr is None else fmt(c.max_stable_lr)

@@ -64,8 +64,7 @@ def plot(result, path, expr=None) -> Path:
     ax = axes[0]
     values = []
     for run in result.runs:
-        k = np.array([s.k for s in run.path])
-        f = np.array([s.f for s in run.path], dtype=float)
+        k, f = run.path.k, run.path.f
         ok = np.isfinite(f)
         ax.plot(k[ok], f[ok], label=_label(run), lw=1.2)
         values.append(f[ok])
@@ -79,12 +78,12 @@ def plot(result, path, expr=None) -> Path:
     if n == 1:
         ax2 = axes[1]
         for run in result.runs:
-            xs = np.array([s.x[0] for s in run.path], dtype=float)
+            xs = run.path.x[:, 0]
             ok = np.isfinite(xs)
-            ax2.plot(np.array([s.k for s in run.path])[ok], xs[ok], label=_label(run), lw=1.0, marker=".", ms=2)
+            ax2.plot(run.path.k[ok], xs[ok], label=_label(run), lw=1.0, marker=".", ms=2)
         ax2.axhline(0, color="0.6", lw=0.5)
-        start = max(abs(float(result.runs[0].path[0].x[0])), 1e-12)
-        finite = [abs(float(s.x[0])) for run in result.runs for s in run.path if np.isfinite(s.x[0])]
+        start = max(abs(float(result.runs[0].path.x[0, 0])), 1e-12)
+        finite = [abs(float(v)) for run in result.runs for v in run.path.x[:, 0] if np.isfinite(v)]
         if finite and max(finite) > 1e3 * start:
             # A diverging run would flatten every other sequence to a line at 0; symlog keeps both readable.
             ax2.set_yscale("symlog", linthresh=start)
@@ -93,7 +92,7 @@ def plot(result, path, expr=None) -> Path:
         ax2.legend(fontsize=8)
     elif n == 2:
         ax2 = axes[1]
-        paths = [np.array([s.x for s in run.path], dtype=float) for run in result.runs]
+        paths = [run.path.x for run in result.runs]
         pts = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for p in paths])
         near = pts[np.all(np.abs(pts) < 1e6, axis=1)]  # a diverging path's far points would shrink the others
         pts = near if len(near) else pts  # ... unless every point is far out (a start at 1e7 is no divergence)

@@ -20,7 +20,7 @@ import numpy as np
 
 from gdcli.engine.optim import transforms as optim
 from gdcli.engine.optim.descent import LIMIT, Run, Settings, Step, summarize
-from gdcli.engine.optim.record import FIRST, LAST, PATH_POINTS, Keep, Trace
+from gdcli.engine.optim.record import FIRST, LAST, PATH_POINTS, Keep, Path, Trace
 
 BATCHABLE = tuple(o for o in optim.OPTIMIZERS if o != "newton")
 HYPER = ("lr", "momentum", "beta1", "beta2", "eps")  # the Settings that may differ between runs of one batch
@@ -63,13 +63,18 @@ def _take(state, sel: np.ndarray, m: int):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The active runs `idx` at iterate k."""
+    """Every run at iterate k: x (R, n), f (R,), grad_norm (R,), NaN for the runs stopped before k."""
 
     k: int
-    idx: np.ndarray
     x: np.ndarray
     f: np.ndarray
     grad_norm: np.ndarray
+
+    @staticmethod
+    def of(k: int, R: int, idx: np.ndarray, X, F, GN) -> "Snapshot":
+        x, f, g = np.full((R, X.shape[1]), np.nan), np.full(R, np.nan), np.full(R, np.nan)
+        x[idx], f[idx], g[idx] = X, F, GN
+        return Snapshot(k, x, f, g)
 
 
 @dataclass(frozen=True)
@@ -131,9 +136,9 @@ def advance(value_and_grad: Callable, x0, settings: Sequence[Settings], *, keep:
             if record:
                 ring_x[k % T, idx], ring_f[k % T, idx], ring_g[k % T, idx] = X, F, GN
                 if keep.wants(k) or k < FIRST:
-                    snapshots.append(Snapshot(k, idx, X.copy(), F.copy(), GN.copy()))
+                    snapshots.append(Snapshot.of(k, R, idx, X, F, GN))
                 if k % stride == 0:
-                    path.append(Snapshot(k, idx, X.copy(), F.copy(), GN.copy()))
+                    path.append(Snapshot.of(k, R, idx, X, F, GN))
                     if len(path) >= budget:
                         path, stride = path[::2], stride * 2
             done = st != None  # noqa: E711
@@ -155,40 +160,33 @@ def advance(value_and_grad: Callable, x0, settings: Sequence[Settings], *, keep:
                  (ring_x, ring_f, ring_g))
 
 
-def _rows_of(snaps: Sequence[Snapshot], R: int, want=lambda k: True) -> list[list[Step]]:
-    """Per run, the Steps the snapshots hold of it."""
-    rows: list[list[Step]] = [[] for _ in range(R)]
-    runs = np.arange(R)
-    for snap in snaps:
-        if not want(snap.k):
-            continue
-        pos = np.minimum(np.searchsorted(snap.idx, runs), len(snap.idx) - 1)
-        for r in np.flatnonzero(snap.idx[pos] == runs):
-            j = pos[r]
-            rows[r].append(Step(snap.k, snap.x[j], float(snap.f[j]), float(snap.grad_norm[j])))
-    return rows
+def _stack(snaps: Sequence[Snapshot]):
+    if not snaps:
+        return np.zeros(0, dtype=int), None, None, None
+    return (np.array([s.k for s in snaps]), np.stack([s.x for s in snaps]), np.stack([s.f for s in snaps]),
+            np.stack([s.grad_norm for s in snaps]))
 
 
 def runs_of(batch: Batch, settings: Sequence[Settings], keep: Keep = Keep()) -> list[tuple[Run, Trace]]:
     """Each run of a batch as the Run one run alone would have made, with the Trace its statistics read."""
-    R = len(settings)
     ring_x, ring_f, ring_g = batch.tail
     T = ring_x.shape[0]
-    kept = _rows_of(batch.snapshots, R, keep.wants)
-    first = _rows_of([s for s in batch.snapshots if s.k < FIRST], R)
-    paths = _rows_of(batch.path, R)
+    rk, rx, rf, rg = _stack([s for s in batch.snapshots if keep.wants(s.k)])
+    fk, fx, _, _ = _stack([s for s in batch.snapshots if s.k < FIRST])
+    pk, px, pf, _ = _stack(batch.path)
     out = []
     for r, s in enumerate(settings):
         stop = int(batch.steps[r])
         last = Step(stop, batch.x[r], float(batch.f[r]), float(batch.grad_norm[r]), status=batch.status[r])
-        tail_ks = range(max(0, stop - T + 1), stop)
-        tail = [Step(k, ring_x[k % T, r], float(ring_f[k % T, r]), float(ring_g[k % T, r])) for k in tail_ks]
-        rows = [st for st in kept[r] if st.k < stop] + [st for st in tail if not keep.wants(st.k)]
+        rows = [Step(int(k), rx[i, r], float(rf[i, r]), float(rg[i, r])) for i, k in enumerate(rk) if k < stop]
+        rows += [Step(k, ring_x[k % T, r], float(ring_f[k % T, r]), float(ring_g[k % T, r]))
+                 for k in range(max(0, stop - T + 1), stop) if not keep.wants(k)]
         rows = tuple(sorted(rows, key=lambda st: st.k)) + (last,)
-        path = tuple(st for st in paths[r] if st.k < stop) + (last,)
+        m = pk < stop
+        path = Path(np.append(pk[m], stop), np.vstack([px[m, r], last.x[None]]), np.append(pf[m, r], last.f))
         status = "interrupted" if batch.status[r] == "interrupted" else None
         run = summarize(s, last, rows, path, None, status)
-        xs_first = [st.x for st in first[r] if st.k < stop] + ([last.x] if stop < FIRST else [])
+        xs_first = [*fx[fk < stop, r], last.x][:FIRST]
         xs_last = [ring_x[k % T, r] for k in range(max(0, stop - LAST + 1), stop)] + [last.x]
         out.append((run, Trace(_finite(xs_first, len(last.x)), _finite(xs_last, len(last.x)),
                                stop + 1 - (not np.all(np.isfinite(last.x))))))

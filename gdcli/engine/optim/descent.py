@@ -9,7 +9,7 @@ from typing import Callable, Iterator, NamedTuple
 import numpy as np
 
 from gdcli.engine.optim import transforms as optim
-from gdcli.engine.optim.record import Damping
+from gdcli.engine.optim.record import Damping, Path
 
 LIMIT = 1e12  # |f| or ||x|| beyond this counts as divergence (SPEC: a result, not an error)
 STATUSES = ("converged", "threshold", "max-steps", "diverged", "interrupted")
@@ -143,7 +143,7 @@ class Run:
     damping: Damping | None = None
     oscillation: object | None = None  # regime.Oscillation
     regime: object | None = None  # regime.RunRegime, for plain GD with a fixed step
-    path: tuple[Step, ...] = ()  # at most record.PATH_POINTS iterates evenly spread over the run, for pictures
+    path: Path | None = None  # iterates spread evenly over the run (record.PATH_POINTS at most), for pictures
 
     @property
     def optimizer(self) -> str:
@@ -159,7 +159,7 @@ def finite_or_none(v):
     return v if math.isfinite(v) else None
 
 
-def summarize(settings: Settings, last: Step, rows: tuple, path: tuple, damping: Damping | None = None,
+def summarize(settings: Settings, last: Step, rows: tuple, path: Path, damping: Damping | None = None,
               status: str | None = None) -> Run:
     """A Run from what was kept of it (its last step, rows and path); `status` overrides the last record's
     (e.g. `interrupted`)."""

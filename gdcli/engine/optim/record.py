@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -30,6 +31,19 @@ class Keep:
 
     def wants(self, k: int) -> bool:
         return self.all_rows or k < self.head or (self.every is not None and k % self.every == 0)
+
+
+class Path(NamedTuple):
+    """Iterates spread evenly over a run (at most PATH_POINTS and the last one), for pictures."""
+
+    k: np.ndarray  # (m,)
+    x: np.ndarray  # (m, n)
+    f: np.ndarray  # (m,)
+
+    @staticmethod
+    def of(steps) -> "Path":
+        return Path(np.array([s.k for s in steps]), np.array([s.x for s in steps], dtype=float),
+                    np.array([s.f for s in steps], dtype=float))
 
 
 @dataclass(frozen=True)
@@ -99,11 +113,11 @@ class Recorder:
             rows.append(self.last_step)
         return tuple(rows)
 
-    def path(self) -> tuple:
+    def path(self) -> Path:
         path = list(self._path)
         if path and path[-1] is not self.last_step:
             path.append(self.last_step)
-        return tuple(path)
+        return Path.of(path)
 
     def trace(self) -> Trace:
         """The finite iterates (a diverged run's last one may not be) for the statistics."""
