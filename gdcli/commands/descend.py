@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 
+import numpy as np
+
 from gdcli.commands import common
 from gdcli.errors import UsageError
 
@@ -17,18 +19,19 @@ from gdcli.errors import UsageError
 
 class DescendOptions:
     expression: str
-    start: Any
+    start: Any = None
     lr: Any = 0.1
     optimizer: Any = "gd"
     steps: int = 1000
     tol: float = 1e-8
     threshold: Optional[float] = None
     line_search: str = "none"
-    momentum: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
+    momentum: Any = 0.9
+    beta1: Any = 0.9
+    beta2: Any = 0.999
     eps: float = 1e-8
     vars: Any = None
+    start_grid: Optional[str] = None
     every: Optional[int] = None
     all: bool = False
     plot: Optional[Path] = None
@@ -47,6 +50,11 @@ class DescendResult:
     every: Optional[int] = None
     all: bool = False
     files: list = field(default_factory=list)
+    stability: Any = None  # engine.optim.stability.StabilityMap, for a sweep over two hyper-parameters
+
+    @property
+    def interrupted(self) -> bool:
+        return self.descent.interrupted
 
 
 def _list(value, what: str) -> list:
@@ -72,8 +80,31 @@ def _number(value, what: str, positive: bool = False, low: float | None = None, 
     return x
 
 
+MAX_RUNS = 1_000_000
+
+
+def _values(value, what: str, **bounds) -> list[float]:
+    """The numbers of a sweep flag: a comma list whose items may be ranges lo:hi:count (count evenly spaced
+    values, both ends included), e.g. --lr 0.01:1:100."""
+    out = []
+    for item in _list(value, what):
+        if isinstance(item, str) and item.count(":") == 2:
+            lo, hi, count = item.split(":")
+            try:
+                n = int(count)
+            except ValueError:
+                raise UsageError(f"{what}: the count in {item.strip()} must be a whole number") from None
+            if not 1 <= n <= MAX_RUNS:
+                raise UsageError(f"{what}: the count in {item.strip()} must be between 1 and {MAX_RUNS:,}")
+            a, b = _number(lo, what, **bounds), _number(hi, what, **bounds)
+            out.extend(float(v) for v in np.linspace(a, b, n))
+        else:
+            out.append(_number(item, what, **bounds))
+    return out
+
+
 def settings(opts: DescendOptions) -> list:
-    """One engine Settings per (optimiser, learning rate): the cross product, optimisers outermost."""
+    """One engine Settings per (optimiser, lr, momentum, beta1, beta2): the cross product, optimisers outermost."""
     from gdcli.engine.optim.descent import LINE_SEARCHES, Settings
     from gdcli.engine.optim.transforms import OPTIMIZERS
 
@@ -81,7 +112,7 @@ def settings(opts: DescendOptions) -> list:
     for name in names:
         if name not in OPTIMIZERS:
             raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}; got '{name}'{common.suggest(name, OPTIMIZERS)}")
-    lrs = [_number(v, "--lr", positive=True) for v in _list(opts.lr, "--lr")]
+    lrs = _values(opts.lr, "--lr", positive=True)
     if opts.line_search not in LINE_SEARCHES:
         raise UsageError(f"--line-search must be one of {', '.join(LINE_SEARCHES)}; got '{opts.line_search}'")
     steps = opts.steps
@@ -91,12 +122,14 @@ def settings(opts: DescendOptions) -> list:
         raise UsageError(f"--every must be a whole number >= 1; got {opts.every}")
     tol = _number(opts.tol, "--tol", low=0.0, high=math.inf)
     threshold = None if opts.threshold is None else _number(opts.threshold, "--threshold", low=-math.inf, high=math.inf)
+    hyper = {name: _values(getattr(opts, name), f"--{name}", low=0.0, high=1.0) for name in ("momentum", "beta1", "beta2")}
+    size = len(names) * len(lrs) * math.prod(len(v) for v in hyper.values())
+    if size > MAX_RUNS:
+        raise UsageError(f"the sweep has {size:,} runs; at most {MAX_RUNS:,} (sweep fewer values)")
     common_ = dict(steps=steps, tol=tol, threshold=threshold, line_search=opts.line_search,
-                   momentum=_number(opts.momentum, "--momentum", low=0.0, high=1.0),
-                   beta1=_number(opts.beta1, "--beta1", low=0.0, high=1.0),
-                   beta2=_number(opts.beta2, "--beta2", low=0.0, high=1.0),
                    eps=_number(opts.eps, "--eps", positive=True))
-    return [Settings(optimizer=name, lr=lr, **common_) for name in names for lr in lrs]
+    return [Settings(optimizer=name, lr=lr, momentum=m, beta1=b1, beta2=b2, **common_)
+            for name in names for lr in lrs for m in hyper["momentum"] for b1 in hyper["beta1"] for b2 in hyper["beta2"]]
 
 
 def _interruptible():
@@ -123,14 +156,25 @@ def compute(opts: DescendOptions) -> DescendResult:
     from gdcli.engine.optim.sweep import descend
     from gdcli.expr import compile_expression, parse_point
     from gdcli.render.descend_files import stream_csv
+    from gdcli.render.descend import HEAD, MANY_RUNS, TAIL
     from gdcli.render.progress import progress
 
     expr = compile_expression(opts.expression, opts.vars)
     if not expr.variables:
         raise UsageError(f"'{opts.expression}' has no variables to descend on")
-    x0 = parse_point(opts.start, expr.variables, "--start")
     runs = settings(opts)
-    keep = Keep(every=opts.every, all_rows=bool(opts.all))
+    if opts.start_grid is not None:
+        from gdcli.commands.descend_maps import compute_basins
+
+        flag, restore = _interruptible()
+        try:
+            return compute_basins(opts, expr, runs, flag)
+        finally:
+            restore()
+    x0 = parse_point(opts.start, expr.variables, "--start")
+    # a sweep of many runs keeps the rows its table shows; one run or a few keep the first and last 64
+    few = len(runs) <= MANY_RUNS
+    keep = Keep(every=opts.every, all_rows=bool(opts.all), head=64 if few else HEAD, tail=64 if few else TAIL)
     chunk = 256  # update the bar every `chunk` steps: a Rich update per step would cost more than the step
     flag, restore = _interruptible()
     files = []
@@ -161,11 +205,19 @@ def compute(opts: DescendOptions) -> DescendResult:
             result = descend(expr, x0, runs, keep=keep, on_step=on_step, on_batch=on_batch, stop=lambda: flag["stop"])
     finally:
         restore()
-    if opts.plot is not None:
-        from gdcli.render.descend_files import plot
+    from gdcli.engine.optim.stability import stability_map
 
-        files.append(plot(result, opts.plot, expr))
-    return DescendResult(result, opts.every, bool(opts.all), files)
+    stability = stability_map(result, expr)
+    if opts.plot is not None:
+        if stability is not None:
+            from gdcli.render.maps import stability_plot
+
+            files.append(stability_plot(stability, opts.plot))
+        else:
+            from gdcli.render.descend_files import plot
+
+            files.append(plot(result, opts.plot, expr))
+    return DescendResult(result, opts.every, bool(opts.all), files, stability)
 
 
 def artifacts(result: DescendResult, opts: DescendOptions, out_dir) -> list[Path]:
@@ -178,9 +230,14 @@ def artifacts(result: DescendResult, opts: DescendOptions, out_dir) -> list[Path
     return [write_csv(result.descent, out_dir / "iterates.csv"), plot(result.descent, out_dir / "descend.png", expr)]
 
 
-def document(result: DescendResult) -> dict:
-    from gdcli.render.descend import descend_document
+def document(result) -> dict:
+    from gdcli.commands.descend_maps import BasinResult, basin_document
+    from gdcli.render.descend import descend_document, stability_document
 
+    if isinstance(result, BasinResult):
+        return basin_document(result)
     doc = descend_document(result.descent, result.every)
+    if result.stability is not None:
+        doc["stability_map"] = stability_document(result.stability)
     doc["files"] = [str(p) for p in result.files]
     return doc

@@ -158,6 +158,23 @@ def render_descend(result, console, every=None, all_rows=False) -> None:
         console.print("[magenta]interrupted[/]: the remaining runs were not started")
 
 
+def render_stability(sm, console) -> None:
+    p = sm.prediction
+    console.print(f"stability map: {sm.optimizer} over {sm.x_name} × {sm.y_name} "
+                  f"({len(sm.x_values)} × {len(sm.y_values)} runs): {int(sm.converged.sum())} converged, "
+                  f"{int(sm.diverged.sum())} diverged")
+    if p is not None:
+        verdict = "[green]as predicted[/]" if not p.disagree else f"[red]{p.disagree} cells disagree[/]"
+        console.print(f"curvature's prediction ({p.rule}): {p.agree} cells agree, {verdict}, "
+                      f"{p.undecided} too close to the boundary to tell in the steps given")
+
+
+def stability_document(sm) -> dict:
+    return {"x": sm.x_name, "y": sm.y_name, "x_values": jsonable(sm.x_values), "y_values": jsonable(sm.y_values),
+            "converged": int(sm.converged.sum()), "diverged": int(sm.diverged.sum()),
+            "cells": int(sm.converged.size), "prediction": jsonable(sm.prediction)}
+
+
 # -- JSON -----------------------------------------------------------------------------------------------
 
 def step_document(s) -> dict:
