@@ -39,6 +39,7 @@ class DescendOptions:
     json: bool = False
 
 
+DescendOptions.ONE_OF = (("start", "start_grid"),)  # the YAML check names `start` when neither is given
 OPTIONS = DescendOptions  # the options dataclass the YAML runner builds for this command
 
 
