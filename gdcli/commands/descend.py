@@ -221,13 +221,23 @@ def compute(opts: DescendOptions) -> DescendResult:
     return DescendResult(result, opts.every, bool(opts.all), files, stability)
 
 
-def artifacts(result: DescendResult, opts: DescendOptions, out_dir) -> list[Path]:
-    """The iterates CSV and the plot, written into out_dir (for the YAML batch runner)."""
+def artifacts(result, opts: DescendOptions, out_dir) -> list[Path]:
+    """The files for the YAML batch runner, in out_dir: the kept iterates as CSV and the plot; the basin or
+    stability map for a grid of starts or a two-parameter sweep."""
+    from gdcli.commands.descend_maps import BasinResult
     from gdcli.expr import compile_expression
     from gdcli.render.descend_files import plot, write_csv
 
     out_dir = Path(out_dir)
     expr = compile_expression(opts.expression, opts.vars)
+    if isinstance(result, BasinResult):
+        from gdcli.render.maps import basin_plot
+
+        return [basin_plot(result.basins, out_dir / "basins.png", expr)] if len(expr.variables) <= 2 else []
+    if result.stability is not None:
+        from gdcli.render.maps import stability_plot
+
+        return [stability_plot(result.stability, out_dir / "stability.png")]
     return [write_csv(result.descent, out_dir / "iterates.csv"), plot(result.descent, out_dir / "descend.png", expr)]
 
 
