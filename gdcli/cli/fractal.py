@@ -28,6 +28,7 @@ def fractal(
     out: Annotated[Optional[Path], typer.Option(metavar="FILE.png", help="The PNG to write (default fractal.png).", show_default=False)] = None,
     colormap: Annotated[Optional[str], typer.Option(help="A matplotlib colormap (default Blues).", show_default=False)] = None,
     log_density: Annotated[Optional[bool], typer.Option("--log-density/--linear-density", help="Shade pixels by log(1+count) (default) or by count.", show_default=False)] = None,
+    workers: Annotated[Optional[int], typer.Option(metavar="N", help="Processes to split the chains over (default: every core; runs under 4e6 points use one). The image depends on N as on --seed.", show_default=False)] = None,
     json: common.Json = None,
     config: common.Config = None,
 ):
