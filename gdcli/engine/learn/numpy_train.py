@@ -1,0 +1,102 @@
+"""`fit` without torch: full-batch training of a model linear in its parameters, on NumPy.
+
+For s_c = Φ_c θ + c_c and the hand-derived gradient (`--gradient manual`), an epoch is two mat-vec products,
+which NumPy does as fast as torch on small data and without torch's ~2 s import. `use_numpy` is the one place
+that chooses: autograd, nn.Module, models nonlinear in θ, mini-batches (their shuffle is torch's seeded
+randperm, kept so that runs reproduce), Newton (its Hessian comes from autograd), the random searches, and data
+past NUMPY_MAX_ROWS rows (where torch's threaded kernels win; benchmarks/fit_numpy.py) stay on torch.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterator
+
+import numpy as np
+import sympy as sp
+
+from gdcli.engine.learn.spec import SEARCHES, EpochRecord, TrainSpec, check_spec
+from gdcli.engine.optim import transforms as optim
+
+NUMPY_MAX_ROWS = 200_000  # the crossover measured by benchmarks/fit_numpy.py (see benchmarks/README.md)
+
+
+def use_numpy(problem, rows: int, spec: TrainSpec, batch_sizes) -> bool:
+    """Whether this fit runs on NumPy (True) or torch."""
+    full = all(m is None or m >= rows for m in batch_sizes)
+    return (problem.linear_in_params and spec.gradient == "manual" and full and rows <= NUMPY_MAX_ROWS
+            and spec.optimizer not in SEARCHES and spec.optimizer != "newton")
+
+
+class Arrays:
+    """The data and the linear model's design Φ in NumPy arrays, with the loss and its derivative compiled."""
+
+    def __init__(self, problem, data):
+        from gdcli.engine.learn.models import design
+        from gdcli.expr.compile import NumpyOps, compile_exprs
+
+        self.problem = problem
+        self.M = data.rows
+        cols = [np.ascontiguousarray(data.column(f)) for f in problem.features]
+        T = problem.encode_targets(data.column(problem.target))
+        self.t = [np.ascontiguousarray(T[:, k]) for k in range(T.shape[1])]
+        self.mask = problem.reg_mask.astype(float)
+        self.mean = problem.loss != "sse"
+        s, t = problem.score_syms, problem.target_syms
+        self.residual = problem.loss in ("mse", "sse", "mae") and len(s) == 1
+        if self.residual:  # as Tensors does: the loss in r = Φθ + (c − y)
+            r = sp.Symbol("_r", real=True)
+            row_loss, args = problem.row_loss.subs(s[0], r + t[0]), (r,)
+            dloss = [sp.diff(row_loss, r)]
+        else:
+            row_loss, args = problem.row_loss, s + t
+            dloss = [sp.factor(sp.diff(row_loss, sc)) for sc in s]
+        self._loss = compile_exprs([row_loss], args, NumpyOps)
+        self._loss_dloss = compile_exprs([row_loss, *dloss], args, NumpyOps)
+        self.Phi, offsets = design(problem, cols)
+        if self.residual:
+            offsets = [offsets[0] - data.column(problem.target)]
+        self.offset = [o if o.any() or self.residual else None for o in offsets]
+
+    def forward(self, theta) -> list:
+        out = [P @ theta if o is None else P @ theta + o for P, o in zip(self.Phi, self.offset)]
+        return out if self.residual else out + self.t
+
+    def _total(self, l, theta) -> float:
+        l = float(np.mean(l) if self.mean else np.sum(l))
+        if self.problem.reg:
+            l += self.problem.reg * float(np.sum(self.mask * theta * theta))
+        return l
+
+    def loss(self, theta) -> float:
+        with np.errstate(all="ignore"):
+            (l,) = self._loss(*self.forward(theta))
+            return self._total(np.broadcast_to(l, (self.M,)), theta)
+
+    def manual_loss_and_grad(self, theta) -> tuple[float, np.ndarray]:
+        """∇θ L = (1/m) Σ_c Φ_cᵀ ∂l/∂s_c (+ 2 reg · mask · θ)."""
+        with np.errstate(all="ignore"):
+            l, *deltas = self._loss_dloss(*self.forward(theta))
+            g = sum(P.T @ np.broadcast_to(d, (self.M,)) for P, d in zip(self.Phi, deltas))
+            g = g / self.M if self.mean else g
+            if self.problem.reg:
+                g = g + 2 * self.problem.reg * self.mask * theta
+            return self._total(np.broadcast_to(l, (self.M,)), theta), np.asarray(g, dtype=float)
+
+
+def train(arrays: Arrays, theta0: np.ndarray, spec: TrainSpec) -> Iterator[EpochRecord]:
+    """Full-batch training, one record per epoch (epoch 0 is the start), the same updates as train.train."""
+    check_spec(spec)
+    transform = optim.make(spec.optimizer, spec.lr, momentum_beta=spec.momentum, beta1=spec.beta1,
+                           beta2=spec.beta2, eps=spec.eps)
+    theta = np.array(theta0, dtype=float)
+    state = transform.init(theta)
+    for epoch in range(1, spec.epochs + 1):
+        L, g = arrays.manual_loss_and_grad(theta)
+        yield EpochRecord(epoch - 1, L, theta.copy())
+        if not math.isfinite(L):
+            return
+        with np.errstate(all="ignore"):
+            u, state = transform.update(g, state, theta)
+            theta = theta + u
+    yield EpochRecord(spec.epochs, arrays.loss(theta), theta.copy())
