@@ -68,20 +68,22 @@ class Arrays:
             l += self.problem.reg * float(np.sum(self.mask * theta * theta))
         return l
 
+    def _rows(self, v):
+        return v if np.ndim(v) else np.full(self.M, float(v))  # a loss constant in s (e.g. 0) is one number
+
     def loss(self, theta) -> float:
         with np.errstate(all="ignore"):
             (l,) = self._loss(*self.forward(theta))
-            return self._total(np.broadcast_to(l, (self.M,)), theta)
+            return self._total(self._rows(l), theta)
 
     def manual_loss_and_grad(self, theta) -> tuple[float, np.ndarray]:
-        """∇θ L = (1/m) Σ_c Φ_cᵀ ∂l/∂s_c (+ 2 reg · mask · θ)."""
-        with np.errstate(all="ignore"):
-            l, *deltas = self._loss_dloss(*self.forward(theta))
-            g = sum(P.T @ np.broadcast_to(d, (self.M,)) for P, d in zip(self.Phi, deltas))
-            g = g / self.M if self.mean else g
-            if self.problem.reg:
-                g = g + 2 * self.problem.reg * self.mask * theta
-            return self._total(np.broadcast_to(l, (self.M,)), theta), np.asarray(g, dtype=float)
+        """∇θ L = (1/m) Σ_c Φ_cᵀ ∂l/∂s_c (+ 2 reg · mask · θ); call it under np.errstate (train does)."""
+        l, *deltas = self._loss_dloss(*self.forward(theta))
+        g = sum(P.T @ self._rows(d) for P, d in zip(self.Phi, deltas))
+        g = g / self.M if self.mean else g
+        if self.problem.reg:
+            g = g + 2 * self.problem.reg * self.mask * theta
+        return self._total(self._rows(l), theta), np.asarray(g, dtype=float)
 
 
 def train(arrays: Arrays, theta0: np.ndarray, spec: TrainSpec) -> Iterator[EpochRecord]:
@@ -92,11 +94,12 @@ def train(arrays: Arrays, theta0: np.ndarray, spec: TrainSpec) -> Iterator[Epoch
     theta = np.array(theta0, dtype=float)
     state = transform.init(theta)
     for epoch in range(1, spec.epochs + 1):
-        L, g = arrays.manual_loss_and_grad(theta)
-        yield EpochRecord(epoch - 1, L, theta.copy())
+        with np.errstate(all="ignore"):  # a diverging run overflows; the caller reads the non-finite loss
+            L, g = arrays.manual_loss_and_grad(theta)
+            u, state = transform.update(g, state, theta)
+            after = theta + u
+        yield EpochRecord(epoch - 1, L, theta)
         if not math.isfinite(L):
             return
-        with np.errstate(all="ignore"):
-            u, state = transform.update(g, state, theta)
-            theta = theta + u
-    yield EpochRecord(spec.epochs, arrays.loss(theta), theta.copy())
+        theta = after
+    yield EpochRecord(spec.epochs, arrays.loss(theta), theta)
