@@ -6,7 +6,9 @@
 2. memory: peak RSS (VmHWM, /usr/bin/time -f %M) of whole `gdcli descend --steps N --json` processes for
    N = 10^6 and 10^7. Bar: <= 150 MB for both.
 3. sweep: `gdcli descend --lr <1,000 rates> --steps 10^4` against `--lr <one rate> --steps 10^4`, whole
-   processes, interleaved, medians. Bar: <= 5x.
+   processes, interleaved, medians (wall and CPU). Bar: <= 5x.
+4. basin map: `gdcli descend HIMMELBLAU --start-grid "x=-5:5:100, y=-5:5:100" --steps 2000`, one whole
+   process. Bar: under a minute, all four minima found.
 
     PYTHONPATH=. python benchmarks/descend_scale.py [--steps 1000000] [--repeats 3] [--skip-memory]
 """
@@ -14,8 +16,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -100,14 +104,31 @@ def main() -> None:
     sweep = gdcli("--lr", rates, "--steps", "10000", "--json")
     one = gdcli("--lr", "0.0005", "--steps", "10000", "--json")
 
+    cpu = {}
+
     def run(cmd):
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True, env=env)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, check=True, env=env).stdout
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.setdefault(id(cmd), []).append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        return out
 
     t_one, t_sweep = interleaved([lambda: run(one), lambda: run(sweep)], args.repeats)
-    print(f"3. whole processes, median of {args.repeats}: one run of 10^4 steps {t_one:.2f} s, "
-          f"a 1,000-rate sweep of 10^4 steps {t_sweep:.2f} s")
+    c_one, c_sweep = statistics.median(cpu[id(one)]), statistics.median(cpu[id(sweep)])
+    print(f"3. whole processes, median of {args.repeats} (load average {os.getloadavg()[0]:.1f}): one run of 10^4 "
+          f"steps {t_one:.2f} s wall / {c_one:.2f} s CPU, a 1,000-rate sweep of 10^4 steps {t_sweep:.2f} s / {c_sweep:.2f} s")
     ratio = t_sweep / t_one
-    print(f"   ratio sweep/one: {ratio:.2f}x (bar <= 5x: {'ok' if ratio <= 5 else 'FAIL'})")
+    print(f"   ratio sweep/one: {ratio:.2f}x wall, {c_sweep / c_one:.2f}x CPU (bar <= 5x: {'ok' if ratio <= 5 else 'FAIL'})")
+
+    himmelblau = [sys.executable, "-m", "gdcli", "descend", "(x**2 + y - 11)**2 + (x + y**2 - 7)**2", "--start-grid",
+                  "x=-5:5:100, y=-5:5:100", "--lr", "0.01", "--steps", "2000", "--json"]
+    t = time.perf_counter()
+    doc = json.loads(run(himmelblau))
+    seconds = time.perf_counter() - t
+    minima = sorted(tuple(round(v, 4) for v in b["point"]) for b in doc["basins"] if b["kind"] == "minimum")
+    print(f"4. Himmelblau basin map, 100 x 100 starts, <= 2000 steps: {seconds:.2f} s wall, {cpu[id(himmelblau)][0]:.2f} s CPU; "
+          f"{len(minima)} minima {minima}, shares {[round(b['share'], 4) for b in doc['basins']]} "
+          f"(bar: < 60 s and 4 minima: {'ok' if seconds < 60 and len(minima) == 4 else 'FAIL'})")
 
 
 if __name__ == "__main__":
