@@ -10,6 +10,7 @@ from gdcli.render.output import elided, fmt, fmt_vec, jsonable, num
 STATUS_STYLE = {"converged": "green", "threshold": "green", "max-steps": "yellow", "diverged": "red",
                 "interrupted": "magenta"}
 MANY_RUNS = 12  # a larger sweep prints its summary table only
+SUMMARY_ROWS = 100  # ... and a larger one still a count of its statuses
 HEAD, TAIL = 4, 3  # rows shown before and after the `…`, as Table 2.1 of the seed shows k = 0..3, …, 40
 
 
@@ -94,15 +95,28 @@ def run_notes(result, run) -> list[str]:
     return notes
 
 
+def _swept(result) -> list[str]:
+    """The hyper-parameters besides lr that vary over the sweep (momentum, beta1, beta2)."""
+    from gdcli.engine.optim.stability import swept
+
+    return [h for h in swept([r.settings for r in result.runs]) if h != "lr"]
+
+
+def _with_swept(run, names) -> str:
+    return run_label(run) + "".join(f", {n} = {fmt(getattr(run.settings, n))}" for n in names)
+
+
 def summary_table(result) -> Table:
+    extra = _swept(result)
     t = Table(title="sweep summary", title_justify="left")
-    for col in ("#", "optimizer", "lr", "status", "steps", "final f", "‖∇f‖", "final point"):
-        t.add_column(col, justify="right" if col in ("#", "lr", "steps", "final f", "‖∇f‖") else "left",
+    for col in ("#", "optimizer", "lr", *extra, "status", "steps", "final f", "‖∇f‖", "final point"):
+        t.add_column(col, justify="left" if col in ("optimizer", "status", "final point") else "right",
                      no_wrap=col in ("status", "optimizer"))
     for i, run in enumerate(result.runs):
         f = run.final
         t.add_row(str(i), run.optimizer + ("+armijo" if run.settings.line_search == "armijo" else ""),
-                  fmt(run.lr), status_text(run.status), str(run.steps), num(f.value, 4), num(f.grad_norm, 4),
+                  fmt(run.lr), *(fmt(getattr(run.settings, n)) for n in extra), status_text(run.status),
+                  str(run.steps), num(f.value, 4), num(f.grad_norm, 4),
                   "(" + ", ".join(num(v, 4) for v in f.point) + ")")
     return t
 
@@ -140,11 +154,19 @@ def render_descend(result, console, every=None, all_rows=False) -> None:
         console.print(iterate_table(result, run, every, all_rows))
         for note in run_notes(result, run):
             console.print(note)
-    if len(result.runs) > 1:
+    if 1 < len(result.runs) <= SUMMARY_ROWS:
         console.print(summary_table(result))
     if many:
-        console.print(f"{len(result.runs)} runs: the iterate and regime tables are shown for sweeps of up to "
-                      f"{MANY_RUNS} runs (--every N or --all shows them; --json and --csv hold every run)")
+        counts = {}
+        for run in result.runs:
+            counts[run.status] = counts.get(run.status, 0) + 1
+        finite = [r for r in result.runs if r.final.value is not None]
+        best = min(finite, key=lambda r: r.final.value) if finite else None
+        console.print(f"{len(result.runs):,} runs: " + ", ".join(f"{n:,} {status_text(st)}" for st, n in counts.items())
+                      + ("" if best is None else f"; the lowest final f = {num(best.final.value)} ({_with_swept(best, _swept(result))})"))
+        shown = "iterate and regime tables" + ("" if len(result.runs) <= SUMMARY_ROWS else " and the summary table")
+        console.print(f"the {shown} are shown for sweeps of up to {MANY_RUNS if len(result.runs) <= SUMMARY_ROWS else SUMMARY_ROWS} "
+                      "runs (--json and --csv hold every run)")
     table = None if many else regime_table(result)
     if table is not None:
         c = result.curvature
