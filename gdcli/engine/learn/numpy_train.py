@@ -13,7 +13,6 @@ import math
 from typing import Iterator
 
 import numpy as np
-import sympy as sp
 
 from gdcli.engine.learn.spec import SEARCHES, EpochRecord, TrainSpec, check_spec
 from gdcli.engine.optim import transforms as optim
@@ -32,7 +31,7 @@ class Arrays:
     """The data and the linear model's design Φ in NumPy arrays, with the loss and its derivative compiled."""
 
     def __init__(self, problem, data):
-        from gdcli.engine.learn.models import design
+        from gdcli.engine.learn.models import design, loss_parts
         from gdcli.expr.compile import NumpyOps, compile_exprs
 
         self.problem = problem
@@ -42,15 +41,7 @@ class Arrays:
         self.t = [np.ascontiguousarray(T[:, k]) for k in range(T.shape[1])]
         self.mask = problem.reg_mask.astype(float)
         self.mean = problem.loss != "sse"
-        s, t = problem.score_syms, problem.target_syms
-        self.residual = problem.loss in ("mse", "sse", "mae") and len(s) == 1
-        if self.residual:  # as Tensors does: the loss in r = Φθ + (c − y)
-            r = sp.Symbol("_r", real=True)
-            row_loss, args = problem.row_loss.subs(s[0], r + t[0]), (r,)
-            dloss = [sp.diff(row_loss, r)]
-        else:
-            row_loss, args = problem.row_loss, s + t
-            dloss = [sp.factor(sp.diff(row_loss, sc)) for sc in s]
+        self.residual, row_loss, args, dloss = loss_parts(problem)
         self._loss = compile_exprs([row_loss], args, NumpyOps)
         self._loss_dloss = compile_exprs([row_loss, *dloss], args, NumpyOps)
         self.Phi, offsets = design(problem, cols)
