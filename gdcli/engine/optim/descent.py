@@ -63,6 +63,15 @@ def _find(state, kind):
     return None
 
 
+def _norm(v) -> float:
+    return math.sqrt(float(v @ v))
+
+
+def _small_norm(v) -> float:
+    """||v|| (inf once v·v overflows, as v @ v does): on a few floats, ten times faster than NumPy's v @ v."""
+    return math.sqrt(sum([c * c for c in v.tolist()]))
+
+
 def status_of(f: float, grad_norm: float, x_norm: float, k: int, steps: int, tol: float,
               threshold: float | None) -> str | None:
     """Why a run stops at iterate k, or None to go on: the one rule every loop applies (batch.statuses() is
@@ -88,24 +97,29 @@ def iterate(value_and_grad: Callable, x0, opt: optim.GradientTransformation, *, 
     """
     x = np.array(x0, dtype=float)
     state = opt.init(x)
-    sqrt = math.sqrt
+    inf = math.inf
     # A diverging run overflows on purpose and the status check catches it: NumPy's warnings are noise. The
     # context spans the loop (entering it per step would cost more than a small step).
+    norm = _small_norm if x.size <= 16 else _norm
     with np.errstate(over="ignore", invalid="ignore"):
         f, g = value_and_grad(x)
-        gn, xn = sqrt(float(g @ g)), sqrt(float(x @ x))
+        gn, xn = norm(g), norm(x)
         f = float(f)
         k = 0
         t = mu = None
         while True:
-            status = status_of(f, gn, xn, k, steps, tol, threshold)
+            # the common case in one test; anything else (stopping, or a NaN/inf) is status_of's to decide
+            if k < steps and tol < gn < inf and xn <= LIMIT and -LIMIT <= f <= LIMIT and (threshold is None or f > threshold):
+                status = None
+            else:
+                status = status_of(f, gn, xn, k, steps, tol, threshold)
             yield Step(k, x, f, gn, t, mu, status)
             if status is not None:
                 return
             u, state = opt.update(g, state, x)
             x = x + u
             f, g = value_and_grad(x)
-            gn, xn = sqrt(float(g @ g)), sqrt(float(x @ x))
+            gn, xn = norm(g), norm(x)
             if probe:
                 a = _find(state, optim.ArmijoState)
                 t = None if a is None else lr * a.t

@@ -86,7 +86,8 @@ class Recorder:
 
     def add(self, step) -> None:
         k = step.k
-        if self.keep.wants(k):
+        keep = self.keep
+        if k < keep.head or keep.all_rows or (keep.every is not None and k % keep.every == 0):  # keep.wants(k)
             self._rows.append(step)
         else:
             self._tail.append(step)
