@@ -97,10 +97,9 @@ def iterate(value_and_grad: Callable, x0, opt: optim.GradientTransformation, *, 
     """
     x = np.array(x0, dtype=float)
     state = opt.init(x)
-    inf = math.inf
+    inf, norm = math.inf, (_small_norm if x.size <= 16 else _norm)
     # A diverging run overflows on purpose and the status check catches it: NumPy's warnings are noise. The
     # context spans the loop (entering it per step would cost more than a small step).
-    norm = _small_norm if x.size <= 16 else _norm
     with np.errstate(over="ignore", invalid="ignore"):
         f, g = value_and_grad(x)
         gn, xn = norm(g), norm(x)

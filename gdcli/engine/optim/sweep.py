@@ -80,7 +80,8 @@ def descend(expr: Expression, x0, settings: Sequence[Settings], *, keep: Keep = 
             on_batch=None, stop=None) -> Descent:
     """Every run of a sweep. Runs of one optimiser without a line search advance together as one batch
     (batch.advance); Newton and line searches run one by one, in order. `on_step(i, step)` sees every iterate
-    of a one-by-one run i, `on_batch(runs, k, idx, X, F, GN)` every step of a batch (runs[idx[j]] is row j).
+    of a one-by-one run i, `on_batch(members, k, idx, X, F, GN)` every step of a batch, whose row j is run
+    members[idx[j]] of the sweep.
     After an interruption the runs not yet started are skipped."""
     from gdcli.engine.optim.batch import advance, batchable, runs_of
 
