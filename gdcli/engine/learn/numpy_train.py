@@ -17,7 +17,7 @@ import numpy as np
 from gdcli.engine.learn.spec import SEARCHES, EpochRecord, TrainSpec, check_spec
 from gdcli.engine.optim import transforms as optim
 
-NUMPY_MAX_ROWS = 200_000  # the crossover measured by benchmarks/fit_numpy.py (see benchmarks/README.md)
+NUMPY_MAX_ROWS = 2_000_000  # the crossover measured by benchmarks/fit_numpy.py (see benchmarks/README.md)
 
 
 def use_numpy(problem, rows: int, spec: TrainSpec, batch_sizes) -> bool:

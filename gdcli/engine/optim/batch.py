@@ -188,11 +188,5 @@ def runs_of(batch: Batch, settings: Sequence[Settings], keep: Keep = Keep()) -> 
         run = summarize(s, last, rows, path, None, status)
         xs_first = [*fx[fk < stop, r], last.x][:FIRST]
         xs_last = [ring_x[k % T, r] for k in range(max(0, stop - LAST + 1), stop)] + [last.x]
-        out.append((run, Trace(_finite(xs_first, len(last.x)), _finite(xs_last, len(last.x)),
-                               stop + 1 - (not np.all(np.isfinite(last.x))))))
+        out.append((run, Trace.kept(xs_first, xs_last, last)))
     return out
-
-
-def _finite(xs, n: int) -> np.ndarray:
-    xs = np.array(xs, dtype=float).reshape(len(xs), n)
-    return xs[np.all(np.isfinite(xs), axis=1)]

@@ -60,6 +60,18 @@ class Trace:
         xs = np.asarray(xs, dtype=float)
         return Trace(xs[:FIRST], xs[-LAST:], len(xs))
 
+    @staticmethod
+    def kept(first, last, last_step) -> "Trace":
+        """From the first and last iterates a run kept, up to its last Step: the finite ones only (a diverged
+        run's last iterate may not be; it is the only one that can be, since the loop stops there)."""
+        n = len(last_step.x)
+
+        def finite(xs):
+            xs = np.array(xs, dtype=float).reshape(len(xs), n)
+            return xs[np.all(np.isfinite(xs), axis=1)]
+
+        return Trace(finite(first), finite(last), last_step.k + 1 - (not np.all(np.isfinite(last_step.x))))
+
 
 @dataclass(frozen=True)
 class Damping:
@@ -121,13 +133,8 @@ class Recorder:
         return Path.of(path)
 
     def trace(self) -> Trace:
-        """The finite iterates (a diverged run's last one may not be) for the statistics."""
-        def finite(xs):
-            xs = np.array(xs, dtype=float).reshape(len(xs), -1)
-            return xs[np.all(np.isfinite(xs), axis=1)]
-
         last = self.last_step
-        return Trace(finite(self._first), finite(self._last), last.k + 1 - (not np.all(np.isfinite(last.x))))
+        return Trace.kept(self._first, self._last, last)
 
     def damping(self) -> Damping | None:
         count, first, mu = self._mus
