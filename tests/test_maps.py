@@ -81,6 +81,8 @@ def test_basin_plot_two_and_one_variables(cli, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--start-grid", "x=-5:5:10"], "missing an axis for y"),
     (["--start-grid", "x=-5:5:10, y=5:-5:10"], "needs lo < hi"),
+    (["--start-grid", "x=-5:5:-3, y=-5:5:10"], "count >= 2"),
+    (["--start-grid", "x=1e300:1e400:3, y=-5:5:10"], "not finite"),
     (["--start-grid", "x=-5:5:ten, y=-5:5:10"], "must be a whole number"),
     (["--start-grid", "x=-5:5:10, z=-5:5:10"], "'z' is not a variable"),
     (["--start-grid", "x=-5:5, y=-5:5:10"], "lo:hi:count"),
@@ -153,3 +155,7 @@ def test_range_values_and_their_errors(cli, cli_json):
     assert r.exit_code == 2 and "whole number" in r.stderr
     r = cli("descend", "x**2", "--start", "1", "--lr", "0.1:1:2000", "--momentum", "0:0.9:1000")
     assert r.exit_code == 2 and "at most 1,000,000" in r.stderr
+    r = cli("descend", "x**2", "--start", "1", "--lr", "0.1:1:-2")
+    assert r.exit_code == 2 and "between 1 and" in r.stderr
+    r = cli("descend", "x**2", "--start", "1", "--momentum", "0:1:5")  # β = 1 never forgets: refused
+    assert r.exit_code == 2 and "--momentum must be a number in [0.0, 1.0)" in r.stderr
