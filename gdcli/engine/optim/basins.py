@@ -1,7 +1,7 @@
 """Basin maps: a run from every point of a grid of starts, all batched, and where each one ended.
 
 The end points of the converged runs are grouped into distinct points (greedily, lowest f first, within a
-radius of 1e-4 of the grid's span), and each is classified by the Hessian's eigenvalues there: a minimum, a
+radius of 1e-4 of the end points' spread), and each is classified by the Hessian's eigenvalues there: a minimum, a
 maximum or a saddle (a start on a critical point converges at once), or degenerate when an eigenvalue is zero.
 """
 
@@ -30,7 +30,9 @@ class Axis:
 
     @property
     def values(self) -> np.ndarray:
-        return np.linspace(self.lo, self.hi, self.count)
+        """count points from lo to hi, ends included; (1 - t) lo + t hi does not overflow as hi - lo can."""
+        t = np.linspace(0.0, 1.0, self.count)
+        return self.lo * (1 - t) + self.hi * t
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,16 @@ def cluster(points: np.ndarray, values: np.ndarray, radius: float, limit: int = 
     return labels
 
 
+def radius(points: np.ndarray) -> float:
+    """How close two end points must be to count as one: 1e-4 of the spread of all the end points, and at least
+    1e-6 of their size (runs that converge to one point differ by about tol / λ, far less)."""
+    if not len(points):
+        return 0.0
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    spread = float(np.max(hi / 2 - lo / 2)) * 2  # halves: hi - lo could overflow
+    return max(1e-4 * spread, 1e-6 * (1.0 + float(np.max(np.abs(points)))))
+
+
 def basin_map(expr: Expression, axes: list[Axis], s: Settings, *, on_step: Callable | None = None,
               stop: Callable[[], bool] | None = None) -> BasinMap:
     grids = np.meshgrid(*[a.values for a in axes], indexing="ij")
@@ -100,8 +112,7 @@ def basin_map(expr: Expression, axes: list[Axis], s: Settings, *, on_step: Calla
     labels[b.status == "diverged"] = DIVERGED
     labels[b.status == "interrupted"] = INTERRUPTED
     done = np.flatnonzero(b.status == "converged")
-    span = max(a.hi - a.lo for a in axes)
-    groups = cluster(b.x[done], b.f[done], 1e-4 * max(span, 1e-300))
+    groups = cluster(b.x[done], b.f[done], radius(b.x[done]))
     basins = []
     for c in range(groups.max(initial=-1) + 1):
         members = done[groups == c]
