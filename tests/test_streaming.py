@@ -103,3 +103,31 @@ def test_table_marks_the_gap_between_kept_rows(cli):
     r = cli("descend", "x**2", "--start", "1", "--lr", "1e-3", "--steps", "5000", "--tol", "0")
     ks = [line.strip("│").split("│")[0].strip() for line in r.stdout.split("└")[0].splitlines() if line.startswith("│")]
     assert ks == ["0", "1", "2", "3", "…", "4998", "4999", "5000"]
+
+
+@pytest.mark.parametrize("args", [
+    ["x**2", "--start", "1", "--lr", "1,0.999999", "--steps", "100000000", "--tol", "0"],  # a batched sweep
+    ["x**2 + y**2", "--start-grid", "x=-1:1:30, y=-1:1:30", "--lr", "1e-9", "--steps", "100000000"],  # basins
+])
+def test_real_ctrl_c_keeps_partial_batched_results(args, tmp_path):
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    p = subprocess.Popen([sys.executable, "-m", "gdcli", "descend", *args, "--json"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(5)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    doc = json.loads(out)
+    assert doc["interrupted"] and "Traceback" not in err
+    if "runs" in doc:
+        steps = {r["steps"] for r in doc["runs"]}
+        assert [r["status"] for r in doc["runs"]] == ["interrupted"] * 2 and len(steps) == 1 and steps.pop() > 0
+        assert {h["point"][0] for h in doc["runs"][0]["history"]} == {1.0, -1.0}
+    else:
+        labels = np.array(doc["labels"])
+        assert labels.shape == (30, 30) and np.all(labels == -3)  # none had finished: all kept as interrupted
