@@ -1,5 +1,5 @@
-"""`descend --start-grid`: the basin map (a batched run from every grid point), and what a two-parameter sweep
-maps; the options and the progress/Ctrl-C handling are descend's (commands/descend.py)."""
+"""`descend --start-grid`: the basin map, a batched run from every grid point; the options and the Ctrl-C
+handling are descend's (commands/descend.py)."""
 
 from __future__ import annotations
 
