@@ -115,3 +115,13 @@ def test_basin_sized_batch_ends_where_single_runs_end():
         single = run_one(e, X0[i], settings[i])
         assert b.status[i] == single.status and b.steps[i] == single.steps
         np.testing.assert_allclose(b.x[i], single.history[-1].x, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("keep", [Keep(head=4, tail=3), Keep(), Keep(every=7), Keep(head=0, tail=1)])
+def test_a_batch_keeps_the_rows_a_single_run_keeps(keep):
+    settings = [Settings(lr=lr, steps=steps, tol=0.0) for lr, steps in [(0.01, 300), (0.02, 5), (0.03, 150)]]
+    batch = advance(E.value_and_grad, START, settings, keep=keep)
+    for (run, _), s in zip(runs_of(batch, settings, keep), settings):
+        single = one_by_one(E, START, s, keep=keep)
+        assert [st.k for st in run.history] == [st.k for st in single.history]
+        assert list(run.path.k) == list(single.path.k)

@@ -180,7 +180,7 @@ def runs_of(batch: Batch, settings: Sequence[Settings], keep: Keep = Keep()) -> 
         last = Step(stop, batch.x[r], float(batch.f[r]), float(batch.grad_norm[r]), status=batch.status[r])
         rows = [Step(int(k), rx[i, r], float(rf[i, r]), float(rg[i, r])) for i, k in enumerate(rk) if k < stop]
         rows += [Step(k, ring_x[k % T, r], float(ring_f[k % T, r]), float(ring_g[k % T, r]))
-                 for k in range(max(0, stop - T + 1), stop) if not keep.wants(k)]
+                 for k in range(max(0, stop - keep.tail + 1), stop) if not keep.wants(k)]
         rows = tuple(sorted(rows, key=lambda st: st.k)) + (last,)
         m = pk < stop
         path = Path(np.append(pk[m], stop), np.vstack([px[m, r], last.x[None]]), np.append(pf[m, r], last.f))

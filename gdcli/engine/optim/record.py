@@ -22,7 +22,7 @@ PATH_POINTS = 2048
 
 @dataclass(frozen=True)
 class Keep:
-    """Which rows of a run to keep beyond its first and last: `every` N-th, or all of them."""
+    """Which rows of a run to keep: the first `head` and the last `tail`, and `every` N-th or all of them."""
 
     every: int | None = None
     all_rows: bool = False
@@ -101,8 +101,7 @@ class Recorder:
         keep = self.keep
         if k < keep.head or keep.all_rows or (keep.every is not None and k % keep.every == 0):  # keep.wants(k)
             self._rows.append(step)
-        else:
-            self._tail.append(step)
+        self._tail.append(step)
         if k % self._stride == 0:
             self._path.append(step)
             if len(self._path) >= PATH_POINTS:
@@ -121,7 +120,10 @@ class Recorder:
 
     def rows(self) -> tuple:
         """The kept rows in order of k, ending with the last step."""
-        rows = list(heapq.merge(self._rows, self._tail, key=lambda s: s.k))  # the tail holds rows not wanted
+        rows = []
+        for step in heapq.merge(self._rows, self._tail, key=lambda s: s.k):
+            if not rows or step.k != rows[-1].k:  # a wanted row among the last ones is in both lists
+                rows.append(step)
         if rows and rows[-1] is not self.last_step:
             rows.append(self.last_step)
         return tuple(rows)
