@@ -41,6 +41,7 @@ def _worker(i, out, progress, maps, start, points, kwargs):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, first_only)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent across the fork
 
     def on_progress(n):
         progress[i] = n
@@ -85,28 +86,37 @@ def run_chaos_parallel(maps: Maps, start, points: int, *, workers: int, burn_in:
                                                dict(kwargs, chains=max(1, chains // workers), window=window,
                                                     seed=seeds[i])), daemon=True)
              for i in range(workers)]
-    for p in procs:
-        p.start()
     results: dict[int, Density] = {}
+    started = []
     try:
-        while len(results) < workers:
+        # SIGINT stays blocked across the forks, so that a Ctrl-C cannot reach a worker before its handler is set
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for p in procs:
+                p.start()
+                started.append(p)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C that came meanwhile is raised here
+        while len(results) < len(started):
             try:
                 i, d = out.get(timeout=0.2)
                 results[i] = d
             except queue.Empty:
-                if not any(p.is_alive() for p in procs) and out.empty():
+                if not any(p.is_alive() for p in started) and out.empty():
                     raise RuntimeError("a fractal worker process died") from None
             if on_progress:
                 on_progress(sum(progress[:]) + sum(p.points for p in parts))
     except KeyboardInterrupt:  # stop the workers at their next chunk; they send what they binned
-        for p in procs:
+        for p in started:
             if p.is_alive():
                 os.kill(p.pid, signal.SIGINT)
-        while len(results) < workers:
+        while len(results) < len(started):
             i, d = out.get(timeout=60)
             results[i] = d
+        if not parts and not results:
+            raise
     finally:
-        for p in procs:
+        for p in started:
             p.join(timeout=5)
-    return _merge(parts + [results[i] for i in range(workers)], window, time.perf_counter() - began,
-                  sum(results[i].chains for i in range(workers)))
+    done = [results[i] for i in sorted(results)]
+    return _merge(parts + done, window, time.perf_counter() - began, sum(d.chains for d in done) or chains)
