@@ -10,6 +10,7 @@ from typing import Callable
 import numpy as np
 
 from gdcli.engine.learn.models import Problem, closed_form, evaluate, true_params
+from gdcli.engine.learn.numpy_train import use_numpy
 from gdcli.engine.learn.spec import TrainSpec, updates_per_epoch
 from gdcli.engine.learn.train import Tensors, train
 from gdcli.errors import UsageError
@@ -117,11 +118,14 @@ def _step_size(spec: TrainSpec) -> float | None:
     return spec.step_size if spec.step_size is not None else DEFAULT_STEP[spec.optimizer]
 
 
-def require_finite_start(tensors: Tensors, theta0: np.ndarray, names) -> None:
+def require_finite_start(tensors, theta0: np.ndarray, names) -> None:
     """A start where the loss is not finite is bad input, not a divergence: say so rather than train on NaN."""
-    torch = tensors.torch
-    with torch.no_grad():
-        L0 = float(tensors.loss(torch.as_tensor(np.asarray(theta0, dtype=float))))
+    if isinstance(tensors, Tensors):
+        torch = tensors.torch
+        with torch.no_grad():
+            L0 = float(tensors.loss(torch.as_tensor(np.asarray(theta0, dtype=float))))
+    else:  # numpy_train.Arrays
+        L0 = tensors.loss(np.asarray(theta0, dtype=float))
     if not math.isfinite(L0):
         at = ", ".join(f"{n}={float(v):g}" for n, v in zip(names, theta0))
         raise UsageError(f"the loss is not finite at the start ({at}): the model leaves its domain on some rows "
@@ -129,20 +133,24 @@ def require_finite_start(tensors: Tensors, theta0: np.ndarray, names) -> None:
                          "choose another --init or rescale the data")
 
 
-def final_grad_norm(tensors: Tensors, theta: np.ndarray) -> float | None:
-    """‖∇θ L‖ over every row by the written-out chain rule; None where it is not finite."""
-    torch = tensors.torch
-    _, g = tensors.manual_loss_and_grad(torch.as_tensor(np.asarray(theta, dtype=float)))
-    norm = float(torch.linalg.vector_norm(g))
+def final_grad_norm(tensors, theta: np.ndarray) -> float | None:
+    """‖∇θ L‖ over every row by the written-out chain rule (torch tensors or NumPy arrays); None where not finite."""
+    if isinstance(tensors, Tensors):
+        torch = tensors.torch
+        _, g = tensors.manual_loss_and_grad(torch.as_tensor(np.asarray(theta, dtype=float)))
+        norm = float(torch.linalg.vector_norm(g))
+    else:  # numpy_train.Arrays
+        _, g = tensors.manual_loss_and_grad(np.asarray(theta, dtype=float))
+        norm = float(np.linalg.norm(g))
     return norm if math.isfinite(norm) else None
 
 
-def run_one(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None = None):
+def run_one(tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None = None, trainer: Callable = train):
     """Train once; Ctrl-C ends the run early and keeps the parameters of the last finished epoch."""
     records, status = [], "done"
     start = time.perf_counter()
     try:
-        for rec in train(tensors, theta0, spec):
+        for rec in trainer(tensors, theta0, spec):
             records.append(rec)
             if tick is not None:
                 tick()
@@ -161,14 +169,19 @@ def fit(problem: Problem, data, spec: TrainSpec, init=None, batch_sizes: list | 
     """Train `problem` on `data`; with several `batch_sizes` train once per size (a Fig. 2.11 study)."""
     sizes = batch_sizes or [spec.batch_size]
     theta0 = initial_params(problem, init, spec.seed)
-    tensors = Tensors(problem, data)
+    if use_numpy(problem, data.rows, spec, sizes):  # the one place NumPy or torch is chosen
+        from gdcli.engine.learn import numpy_train
+
+        tensors, trainer = numpy_train.Arrays(problem, data), numpy_train.train
+    else:
+        tensors, trainer = Tensors(problem, data), train
     require_finite_start(tensors, theta0, problem.params)
     runs = []
     for m in sizes:
         if m is not None and m >= data.rows:
             m = None
         run_spec = replace(spec, batch_size=m)
-        records, status, seconds = run_one(tensors, theta0, run_spec, tick)
+        records, status, seconds = run_one(tensors, theta0, run_spec, tick, trainer)
         runs.append((run_spec, records, status, seconds))
         if status == "interrupted":
             break
