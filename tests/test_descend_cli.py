@@ -53,8 +53,10 @@ def test_sweep_seed_figures(cli, cli_json):
     # lr = 1 oscillates between +-1 for ever
     assert {h["point"][0] for h in runs[3]["history"]} == {1.0, -1.0}
     # 1.01: oscillating, |x| growing, then the divergence with its step and value
-    xs = [h["point"][0] for h in runs[4]["history"]]
-    assert all(a * b < 0 and abs(b) > abs(a) for a, b in zip(xs, xs[1:]))
+    hist = runs[4]["history"]  # the first and last 64 rows of a run of about 1,400 steps
+    assert [h["k"] for h in hist] == list(range(64)) + list(range(runs[4]["steps"] - 63, runs[4]["steps"] + 1))
+    pairs = [(a["point"][0], b["point"][0]) for a, b in zip(hist, hist[1:]) if b["k"] == a["k"] + 1]
+    assert len(pairs) == 126 and all(a * b < 0 and abs(b) > abs(a) for a, b in pairs)
     assert runs[4]["diverged"]["step"] == runs[4]["steps"] and runs[4]["diverged"]["value"] > 1e12
     assert runs[4]["oscillating"]["variables"] == ["x"]
     r = cli("descend", "x**2", "--start", "1", "--lr", "0.01,0.1,0.8,1,1.01")
@@ -162,13 +164,16 @@ def test_ctrl_c_stops_at_a_step_boundary(cli, monkeypatch):
         return real(self, x)
 
     monkeypatch.setattr(Expression, "value_and_grad", value_and_grad)
-    r = cli("descend", "x**2", "--start", "1", "--lr", "1,0.5", "--steps", "100000", "--json")
+    # the two GD rates advance as one batch: both keep what they computed; the Newton runs never start
+    r = cli("descend", "x**2", "--start", "1", "--lr", "1,0.999", "--optimizer", "gd,newton", "--steps", "100000",
+            "--json")
     assert r.exit_code == 130
     doc = json.loads(r.stdout)
-    assert doc["interrupted"] and len(doc["runs"]) == 1
-    run = doc["runs"][0]
-    assert run["status"] == "interrupted" and 45 <= run["steps"] <= 55
-    assert len(run["history"]) == run["steps"] + 1
+    assert doc["interrupted"] and len(doc["runs"]) == 2
+    for run in doc["runs"]:
+        assert run["status"] == "interrupted" and 45 <= run["steps"] <= 55
+        assert len(run["history"]) == run["steps"] + 1
+    assert {h["point"][0] for h in doc["runs"][0]["history"]} == {1.0, -1.0}  # lr = 1 flips x for ever
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler was restored
 
 

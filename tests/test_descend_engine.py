@@ -8,6 +8,7 @@ import pytest
 
 from gdcli.engine.optim import transforms as optim
 from gdcli.engine.optim.descent import LIMIT, Settings, iterate
+from gdcli.engine.optim.record import Keep
 from gdcli.engine.optim.regime import classify, curvature, gd_regime, oscillation
 from gdcli.engine.optim.sweep import descend, is_quadratic
 from gdcli.expr import compile_expression
@@ -18,7 +19,7 @@ ROSENBROCK = compile_expression("(1 - a)**2 + 100*(b - a**2)**2")
 
 def test_table_2_1_is_the_closed_form():
     # 003, Table 2.1: x_k = x_0 (1 - 2 alpha)^k = 0.8^k; x_1 = 0.8, x_2 = 0.64, x_3 = 0.512, x_40 ~ 0.00013.
-    run = descend(X2, [1.0], [Settings(lr=0.1, steps=500, tol=0.0)]).runs[0]
+    run = descend(X2, [1.0], [Settings(lr=0.1, steps=500, tol=0.0)], keep=Keep(all_rows=True)).runs[0]
     xs = np.array([s.x[0] for s in run.history])
     np.testing.assert_allclose(xs[:4], [1, 0.8, 0.64, 0.512], rtol=1e-15)
     assert round(xs[40], 5) == 0.00013
@@ -169,8 +170,12 @@ def test_iterate_matches_a_hand_loop_and_stops_at_a_boundary():
         calls["n"] += 1
         return calls["n"] >= 5
 
-    run = descend(e, [3.0, 4.0], [Settings(lr=0.1), Settings(lr=0.2)], stop=stop)
-    assert run.interrupted and len(run.runs) == 1 and run.runs[0].status == "interrupted" and run.runs[0].steps == 4
+    # the two GD runs advance as one batch, so both stop at k = 4; the line-search run is never started
+    run = descend(e, [3.0, 4.0], [Settings(lr=0.1), Settings(lr=0.2), Settings(lr=0.1, line_search="armijo")],
+                  stop=stop)
+    assert run.interrupted and len(run.runs) == 2
+    assert [r.status for r in run.runs] == ["interrupted"] * 2 and [r.steps for r in run.runs] == [4, 4]
+    np.testing.assert_allclose(run.runs[1].final.point, [3 * (1 - 0.8) ** 4, 4 * (1 - 1.2) ** 4], rtol=1e-13)
 
 
 def test_curvature_of_indefinite_hessian_has_no_stable_rate():

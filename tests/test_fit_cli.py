@@ -138,9 +138,12 @@ def test_config_yaml_and_flag_override(cli_json, five, tmp_path):
     assert doc["epochs"] == 4
 
 
-def test_ctrl_c_keeps_parameters_and_exits_130(cli, five, tmp_path, monkeypatch):
-    import gdcli.engine.learn.pipeline as engine
+@pytest.mark.parametrize("gradient, module", [("manual", "gdcli.engine.learn.numpy_train"),
+                                              ("autograd", "gdcli.engine.learn.pipeline")])
+def test_ctrl_c_keeps_parameters_and_exits_130(cli, five, tmp_path, monkeypatch, gradient, module):
+    import importlib
 
+    engine = importlib.import_module(module)  # the NumPy path (manual, linear) and the torch path
     real = engine.train
 
     def interrupted(*args, **kwargs):
@@ -151,7 +154,8 @@ def test_ctrl_c_keeps_parameters_and_exits_130(cli, five, tmp_path, monkeypatch)
 
     monkeypatch.setattr(engine, "train", interrupted)
     params = tmp_path / "p.json"
-    r = cli("fit", "--data", five, "--model", "w*x + b", "--epochs", "100", "--save-params", params, "--json")
+    r = cli("fit", "--data", five, "--model", "w*x + b", "--epochs", "100", "--save-params", params, "--json",
+            "--gradient", gradient)
     assert r.exit_code == 130
     doc = json.loads(r.stdout)
     assert doc["status"] == "interrupted" and len(doc["history"]) == 3

@@ -29,6 +29,7 @@ def fractal(
     start: Annotated[Optional[str], typer.Option(metavar="W1,W2", help="Also draw one SGD trajectory from this start over the density, as long as the burn-in (Fig 2.16).", show_default=False)] = None,
     colormap: Annotated[Optional[str], typer.Option(help="A matplotlib colormap (default Blues).", show_default=False)] = None,
     log_density: Annotated[Optional[bool], typer.Option("--log-density/--linear-density", help="Shade pixels by log(1+count) (default) or by count.", show_default=False)] = None,
+    workers: Annotated[Optional[int], typer.Option(metavar="N", help="Processes to split the chains over (default: every core; runs under 4e6 points use one). The image depends on N as on --seed.", show_default=False)] = None,
     json: common.Json = None,
     config: common.Config = None,
 ):

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 
+import numpy as np
+
 from gdcli.commands import common
 from gdcli.errors import UsageError
 
@@ -17,19 +19,20 @@ from gdcli.errors import UsageError
 
 class DescendOptions:
     expression: str
-    start: Any
+    start: Any = None
     lr: Any = None  # default: DEFAULT_LR per optimizer
     optimizer: Any = "gd"
     steps: int = 1000
     tol: float = 1e-8
     threshold: Optional[float] = None
     line_search: str = "none"
-    momentum: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
+    momentum: Any = 0.9
+    beta1: Any = 0.9
+    beta2: Any = 0.999
     eps: float = 1e-8
     rmsprop_alpha: float = 0.99
     vars: Any = None
+    start_grid: Optional[str] = None
     every: Optional[int] = None
     all: bool = False
     plot: Optional[Path] = None
@@ -39,6 +42,7 @@ class DescendOptions:
     json: bool = False
 
 
+DescendOptions.ONE_OF = (("start", "start_grid"),)  # the YAML check names `start` when neither is given
 OPTIONS = DescendOptions  # the options dataclass the YAML runner builds for this command
 
 
@@ -51,6 +55,11 @@ class DescendResult:
     all: bool = False
     files: list = field(default_factory=list)
     animation: Any = None  # render.descend_anim.Animation: the GIF, its frame count and stride
+    stability: Any = None  # engine.optim.stability.StabilityMap, for a sweep over two hyper-parameters
+
+    @property
+    def interrupted(self) -> bool:
+        return self.descent.interrupted
 
 
 def _list(value, what: str) -> list:
@@ -82,8 +91,31 @@ DEFAULT_LR = {"newton": 1.0}
 FIRST_ORDER_LR = 0.1
 
 
+MAX_RUNS = 1_000_000
+
+
+def _values(value, what: str, **bounds) -> list[float]:
+    """The numbers of a sweep flag: a comma list whose items may be ranges lo:hi:count (count evenly spaced
+    values, both ends included), e.g. --lr 0.01:1:100."""
+    out = []
+    for item in _list(value, what):
+        if isinstance(item, str) and item.count(":") == 2:
+            lo, hi, count = item.split(":")
+            try:
+                n = int(count)
+            except ValueError:
+                raise UsageError(f"{what}: the count in {item.strip()} must be a whole number") from None
+            if not 1 <= n <= MAX_RUNS:
+                raise UsageError(f"{what}: the count in {item.strip()} must be between 1 and {MAX_RUNS:,}")
+            a, b = _number(lo, what, **bounds), _number(hi, what, **bounds)
+            out.extend(float(v) for v in np.linspace(a, b, n))
+        else:
+            out.append(_number(item, what, **bounds))
+    return out
+
+
 def settings(opts: DescendOptions) -> list:
-    """One engine Settings per (optimiser, learning rate): the cross product, optimisers outermost."""
+    """One engine Settings per (optimiser, lr, momentum, beta1, beta2): the cross product, optimisers outermost."""
     from gdcli.engine.optim.descent import LINE_SEARCHES, Settings
     from gdcli.engine.optim.transforms import OPTIMIZERS
 
@@ -91,7 +123,7 @@ def settings(opts: DescendOptions) -> list:
     for name in names:
         if name not in OPTIMIZERS:
             raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}; got '{name}'{common.suggest(name, OPTIMIZERS)}")
-    lrs = None if opts.lr is None else [_number(v, "--lr", positive=True) for v in _list(opts.lr, "--lr")]
+    lrs = None if opts.lr is None else _values(opts.lr, "--lr", positive=True)
     if opts.line_search not in LINE_SEARCHES:
         raise UsageError(f"--line-search must be one of {', '.join(LINE_SEARCHES)}; got '{opts.line_search}'")
     steps = opts.steps
@@ -101,14 +133,16 @@ def settings(opts: DescendOptions) -> list:
         raise UsageError(f"--every must be a whole number >= 1; got {opts.every}")
     tol = _number(opts.tol, "--tol", low=0.0, high=math.inf)
     threshold = None if opts.threshold is None else _number(opts.threshold, "--threshold", low=-math.inf, high=math.inf)
+    hyper = {name: _values(getattr(opts, name), f"--{name}", low=0.0, high=1.0) for name in ("momentum", "beta1", "beta2")}
+    size = len(names) * len(lrs or [None]) * math.prod(len(v) for v in hyper.values())
+    if size > MAX_RUNS:
+        raise UsageError(f"the sweep has {size:,} runs; at most {MAX_RUNS:,} (sweep fewer values)")
     common_ = dict(steps=steps, tol=tol, threshold=threshold, line_search=opts.line_search,
-                   momentum=_number(opts.momentum, "--momentum", low=0.0, high=1.0),
-                   beta1=_number(opts.beta1, "--beta1", low=0.0, high=1.0),
-                   beta2=_number(opts.beta2, "--beta2", low=0.0, high=1.0),
                    eps=_number(opts.eps, "--eps", positive=True),
                    rmsprop_alpha=_number(opts.rmsprop_alpha, "--rmsprop-alpha", low=0.0, high=1.0))
-    return [Settings(optimizer=name, lr=lr, **common_) for name in names
-            for lr in (lrs or [DEFAULT_LR.get(name, FIRST_ORDER_LR)])]
+    return [Settings(optimizer=name, lr=lr, momentum=m, beta1=b1, beta2=b2, **common_)
+            for name in names for lr in (lrs or [DEFAULT_LR.get(name, FIRST_ORDER_LR)])
+            for m in hyper["momentum"] for b1 in hyper["beta1"] for b2 in hyper["beta2"]]
 
 
 def _interruptible():
@@ -128,8 +162,14 @@ def _interruptible():
 
 
 def compute(opts: DescendOptions) -> DescendResult:
+    import contextlib
+
+    from gdcli.engine.optim.descent import Step
+    from gdcli.engine.optim.record import Keep
     from gdcli.engine.optim.sweep import descend
     from gdcli.expr import compile_expression, parse_point
+    from gdcli.render.descend_files import stream_csv
+    from gdcli.render.descend import HEAD, MANY_RUNS, TAIL
     from gdcli.render.progress import progress
 
     budget = common.budget(opts)
@@ -137,46 +177,73 @@ def compute(opts: DescendOptions) -> DescendResult:
         expr = compile_expression(opts.expression, opts.vars)
     if not expr.variables:
         raise UsageError(f"'{opts.expression}' has no variables to descend on")
-    x0 = parse_point(opts.start, expr.variables, "--start")
     runs = settings(opts)
     _check_pictures(opts, len(expr.variables))
     with budget.step("symbolic differentiation"):  # the loop's evaluators, built before the first step
-        expr.value_and_grad(x0)
+        expr._fg_np, expr.fast_value_and_grad  # noqa: B018 - building them is the work the budget bounds
     with budget.step("the symbolic Hessian"):  # Newton's steps, the curvature table and the start's class
-        expr.hessian(x0)
+        expr._h_np  # noqa: B018
+    if opts.start_grid is not None:
+        from gdcli.commands.descend_maps import compute_basins
+
+        flag, restore = _interruptible()
+        try:
+            return compute_basins(opts, expr, runs, flag)
+        finally:
+            restore()
+    x0 = parse_point(opts.start, expr.variables, "--start")
+    # a sweep of many runs keeps the rows its table shows; one run or a few keep the first and last 64
+    few = len(runs) <= MANY_RUNS
+    keep = Keep(every=opts.every, all_rows=bool(opts.all), head=64 if few else HEAD, tail=64 if few else TAIL)
     chunk = 256  # update the bar every `chunk` steps: a Rich update per step would cost more than the step
     flag, restore = _interruptible()
+    files = []
     try:
-        with progress(f"descend ({len(runs)} run{'s' * (len(runs) != 1)})", total=sum(s.steps for s in runs) or 1) as bar:
-            done = {"k": 0}
+        with contextlib.ExitStack() as stack:
+            bar = stack.enter_context(progress(f"descend ({len(runs)} run{'s' * (len(runs) != 1)})",
+                                               total=sum(s.steps for s in runs) or 1))
+            write = None
+            if opts.csv is not None:
+                write = stack.enter_context(stream_csv(opts.csv, expr.variables, runs))
+                files.append(opts.csv)
 
-            def on_step(step):
+            def on_step(i, step):
+                if write is not None:
+                    write(i, step)
                 if step.status is not None:
-                    bar.update(advance=runs[0].steps - done["k"])
-                    done["k"] = 0
+                    bar.update(advance=step.k % chunk + runs[i].steps - step.k)
                 elif step.k and step.k % chunk == 0:
                     bar.update(advance=chunk)
-                    done["k"] = step.k
 
-            result = descend(expr, x0, runs, on_step=on_step, stop=lambda: flag["stop"])
+            def on_batch(members, k, idx, X, F, GN):
+                if write is not None:
+                    for j, r in enumerate(idx):
+                        write(members[r], Step(k, X[j], F[j], GN[j]))
+                if k and k % chunk == 0:
+                    bar.update(advance=chunk * len(idx))  # iterates computed; runs that stopped add no more
+
+            result = descend(expr, x0, runs, keep=keep, on_step=on_step, on_batch=on_batch, stop=lambda: flag["stop"])
     finally:
         restore()
-    files = []
-    if opts.csv is not None:
-        from gdcli.render.descend_files import write_csv
+    from gdcli.engine.optim.stability import stability_map
 
-        files.append(write_csv(result, opts.csv))
+    stability = stability_map(result, expr)
     if opts.plot is not None:
-        from gdcli.render.descend_files import plot
+        if stability is not None:
+            from gdcli.render.maps import stability_plot
 
-        files.append(plot(result, opts.plot, expr))
+            files.append(stability_plot(stability, opts.plot))
+        else:
+            from gdcli.render.descend_files import plot
+
+            files.append(plot(result, opts.plot, expr))
     animation = None
     if opts.animate is not None:
         from gdcli.render.descend_anim import animate
 
         animation = animate(result, opts.animate, expr)
         files.append(Path(animation.path))
-    return DescendResult(result, opts.every, bool(opts.all), files, animation)
+    return DescendResult(result, opts.every, bool(opts.all), files, animation, stability)
 
 
 def _check_pictures(opts: DescendOptions, n: int) -> None:
@@ -191,20 +258,35 @@ def _check_pictures(opts: DescendOptions, n: int) -> None:
             raise UsageError(f"--animate draws paths in one or two variables; this expression has {n}")
 
 
-def artifacts(result: DescendResult, opts: DescendOptions, out_dir) -> list[Path]:
-    """The iterates CSV and the plot, written into out_dir (for the YAML batch runner)."""
+def artifacts(result, opts: DescendOptions, out_dir) -> list[Path]:
+    """The files for the YAML batch runner, in out_dir: the kept iterates as CSV and the plot; the basin or
+    stability map for a grid of starts or a two-parameter sweep."""
+    from gdcli.commands.descend_maps import BasinResult
     from gdcli.expr import compile_expression
     from gdcli.render.descend_files import plot, write_csv
 
     out_dir = Path(out_dir)
     expr = compile_expression(opts.expression, opts.vars)
+    if isinstance(result, BasinResult):
+        from gdcli.render.maps import basin_plot
+
+        return [basin_plot(result.basins, out_dir / "basins.png", expr)] if len(expr.variables) <= 2 else []
+    if result.stability is not None:
+        from gdcli.render.maps import stability_plot
+
+        return [stability_plot(result.stability, out_dir / "stability.png")]
     return [write_csv(result.descent, out_dir / "iterates.csv"), plot(result.descent, out_dir / "descend.png", expr)]
 
 
-def document(result: DescendResult) -> dict:
-    from gdcli.render.descend import descend_document
+def document(result) -> dict:
+    from gdcli.commands.descend_maps import BasinResult, basin_document
+    from gdcli.render.descend import descend_document, stability_document
 
+    if isinstance(result, BasinResult):
+        return basin_document(result)
     doc = descend_document(result.descent, result.every)
+    if result.stability is not None:
+        doc["stability_map"] = stability_document(result.stability)
     doc["files"] = [str(p) for p in result.files]
     if result.animation is not None:
         from gdcli.render.output import jsonable

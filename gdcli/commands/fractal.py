@@ -30,6 +30,7 @@ class FractalOptions:
     colormap: str = "Blues"
     start: Any = None  # W1,W2: draw one SGD trajectory from here over the density (Fig 2.16)
     log_density: bool = True
+    workers: Any = None  # processes to split the chains over; default: every core this process may use
     json: bool = False
 
 
@@ -111,6 +112,9 @@ def compute(opts: FractalOptions):
     if resolution > MAX_RESOLUTION:
         raise UsageError(f"--resolution must be at most {MAX_RESOLUTION} (the image is resolution² pixels); got {resolution}")
     seed = _count(opts.seed, "seed", 0)
+    from gdcli.engine.chaos.parallel import cores
+
+    workers = cores() if opts.workers is None else _count(opts.workers, "workers", 1)
     try:
         window = None if opts.window is None else parse_window(opts.window)
     except ValueError as exc:
@@ -137,7 +141,7 @@ def compute(opts: FractalOptions):
             done[k] = n
 
         result = fractal(prob, lrs, points, burn_in=burn_in, batch_size=batch_size, seed=seed,
-                         resolution=resolution, window=window, on_progress=on_progress, start=start)
+                         resolution=resolution, window=window, on_progress=on_progress, start=start, workers=workers)
     if out is not None:
         from gdcli.render.fractal import write_image
 

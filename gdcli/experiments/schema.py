@@ -117,6 +117,8 @@ def load_experiment(path: str | Path) -> Experiment:
         values = {**options, **run}
         missing = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING
                    and f.default_factory is dataclasses.MISSING and f.name not in values]
+        # an options class may need one of several options (descend: start or start_grid); name the first
+        missing += [group[0] for group in getattr(cls, "ONE_OF", ()) if all(values.get(n) is None for n in group)]
         if missing:
             raise ConfigError(f"{path}:1:1: missing option {', '.join(missing)} for {command}")
         if isinstance(values.get("expression"), str):

@@ -83,6 +83,15 @@ class Expression:
             g[..., i] = gi
         return np.broadcast_to(np.asarray(value, dtype=float), shape).copy(), g
 
+    @cached_property
+    def fast_value_and_grad(self):
+        """value_and_grad for ONE point of shape (n,): straight-line float code generated from the symbolic
+        gradient (see expr.codegen) when the expression has one, else the NumPy evaluator."""
+        from gdcli.expr.codegen import compile_straight_line, scalar_value_and_grad
+
+        fn = compile_straight_line([self.sym, *self.gradient_sym], self.symbols)
+        return self.value_and_grad if fn is None else scalar_value_and_grad(fn, self.value_and_grad)
+
     def grad(self, x) -> np.ndarray:
         return self.value_and_grad(x)[1]
 

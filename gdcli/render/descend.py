@@ -9,17 +9,28 @@ from gdcli.render.output import elided, fmt, fmt_vec, jsonable, num
 
 STATUS_STYLE = {"converged": "green", "threshold": "green", "max-steps": "yellow", "diverged": "red",
                 "diverging": "red", "stationary": "yellow", "interrupted": "magenta"}
+MANY_RUNS = 12  # a larger sweep prints its summary table only
+SUMMARY_ROWS = 100  # ... and a larger one still a count of its statuses
 HEAD, TAIL = 4, 3  # rows shown before and after the `…`, as Table 2.1 of the seed shows k = 0..3, …, 40
 
 
-def shown_rows(n: int, every: int | None = None, all_rows: bool = False) -> list[int | None]:
-    """Indices of the rows to print out of n; None marks an elided stretch (`…`)."""
-    if all_rows or n <= HEAD + TAIL + 1:
-        return list(range(n))
-    if every:
-        rows = list(range(0, n, every))
-        return rows if rows[-1] == n - 1 else rows + [n - 1]
-    return elided(n, HEAD, TAIL)
+def shown_rows(ks: list[int], every: int | None = None, all_rows: bool = False, head: int = HEAD,
+               tail: int = TAIL) -> list[int | None]:
+    """Positions of the rows to print out of the kept rows with iterate numbers `ks` (the last one is always
+    shown); None marks an elided stretch (`…`), also where the run kept no rows between two shown ones."""
+    n = len(ks)
+    if all_rows:
+        picked = list(range(n))
+    elif every:
+        picked = [i for i, k in enumerate(ks) if k % every == 0 or i == n - 1]
+    else:
+        picked = [i for i in elided(n, head, tail) if i is not None]
+    out: list[int | None] = []
+    for i in picked:
+        if out and ks[i] > ks[out[-1]] + (every or 1):
+            out.append(None)
+        out.append(i)
+    return out
 
 
 def status_text(status: str) -> str:
@@ -47,7 +58,7 @@ def iterate_table(result, run, every=None, all_rows=False) -> Table:
         t.add_column("step α", justify="right")
     if damped:
         t.add_column("damping μ", justify="right")
-    for i in shown_rows(len(h), every, all_rows):
+    for i in shown_rows([s.k for s in h], every, all_rows):
         if i is None:
             t.add_row("…", *["…"] * (len(t.columns) - 1))
             continue
@@ -87,15 +98,28 @@ def run_notes(result, run) -> list[str]:
     return notes
 
 
+def _swept(result) -> list[str]:
+    """The hyper-parameters besides lr that vary over the sweep (momentum, beta1, beta2)."""
+    from gdcli.engine.optim.stability import swept
+
+    return [h for h in swept([r.settings for r in result.runs]) if h != "lr"]
+
+
+def _with_swept(run, names) -> str:
+    return run_label(run) + "".join(f", {n} = {fmt(getattr(run.settings, n))}" for n in names)
+
+
 def summary_table(result) -> Table:
+    extra = _swept(result)
     t = Table(title="sweep summary", title_justify="left")
-    for col in ("#", "optimizer", "lr", "status", "steps", "final f", "‖∇f‖", "final point"):
-        t.add_column(col, justify="right" if col in ("#", "lr", "steps", "final f", "‖∇f‖") else "left",
+    for col in ("#", "optimizer", "lr", *extra, "status", "steps", "final f", "‖∇f‖", "final point"):
+        t.add_column(col, justify="left" if col in ("optimizer", "status", "final point") else "right",
                      no_wrap=col in ("status", "optimizer"))
     for i, run in enumerate(result.runs):
         f = run.final
         t.add_row(str(i), run.optimizer + ("+armijo" if run.settings.line_search == "armijo" else ""),
-                  fmt(run.lr), status_text(run.status), str(run.steps), num(f.value, 4), num(f.grad_norm, 4),
+                  fmt(run.lr), *(fmt(getattr(run.settings, n)) for n in extra), status_text(run.status),
+                  str(run.steps), num(f.value, 4), num(f.grad_norm, 4),
                   "(" + ", ".join(num(v, 4) for v in f.point) + ")")
     return t
 
@@ -127,14 +151,26 @@ def regime_table(result) -> Table | None:
 
 def render_descend(result, console, every=None, all_rows=False) -> None:
     console.print(f"descending f = {result.expression} from ({', '.join(f'{v}={fmt(x)}' for v, x in zip(result.variables, result.start))})")
-    for run in result.runs:
+    many = len(result.runs) > MANY_RUNS and not every and not all_rows
+    for run in [] if many else result.runs:
         console.print(f"[bold]{run_label(run)}[/]: {status_text(run.status)} at k = {run.steps}")
         console.print(iterate_table(result, run, every, all_rows))
         for note in run_notes(result, run):
             console.print(note)
-    if len(result.runs) > 1:
+    if 1 < len(result.runs) <= SUMMARY_ROWS:
         console.print(summary_table(result))
-    table = regime_table(result)
+    if many:
+        counts = {}
+        for run in result.runs:
+            counts[run.status] = counts.get(run.status, 0) + 1
+        finite = [r for r in result.runs if r.final.value is not None]
+        best = min(finite, key=lambda r: r.final.value) if finite else None
+        console.print(f"{len(result.runs):,} runs: " + ", ".join(f"{n:,} {status_text(st)}" for st, n in counts.items())
+                      + ("" if best is None else f"; the lowest final f = {num(best.final.value)} ({_with_swept(best, _swept(result))})"))
+        shown = "iterate and regime tables" + ("" if len(result.runs) <= SUMMARY_ROWS else " and the summary table")
+        console.print(f"the {shown} are shown for sweeps of up to {MANY_RUNS if len(result.runs) <= SUMMARY_ROWS else SUMMARY_ROWS} "
+                      "runs (--json and --csv hold every run)")
+    table = None if many else regime_table(result)
     if table is not None:
         c = result.curvature
         stable = "none (no positive eigenvalue)" if c.max_stable_lr is None else fmt(c.max_stable_lr)
@@ -145,6 +181,23 @@ def render_descend(result, console, every=None, all_rows=False) -> None:
         console.print(table)
     if result.interrupted:
         console.print("[magenta]interrupted[/]: the remaining runs were not started")
+
+
+def render_stability(sm, console) -> None:
+    p = sm.prediction
+    console.print(f"stability map: {sm.optimizer} over {sm.x_name} × {sm.y_name} "
+                  f"({len(sm.x_values)} × {len(sm.y_values)} runs): {int(sm.converged.sum())} converged, "
+                  f"{int(sm.diverged.sum())} diverged")
+    if p is not None:
+        verdict = "[green]as predicted[/]" if not p.disagree else f"[red]{p.disagree} cells disagree[/]"
+        console.print(f"curvature's prediction ({p.rule}): {p.agree} cells agree, {verdict}, "
+                      f"{p.undecided} too close to the boundary to tell in the steps given")
+
+
+def stability_document(sm) -> dict:
+    return {"x": sm.x_name, "y": sm.y_name, "x_values": jsonable(sm.x_values), "y_values": jsonable(sm.y_values),
+            "converged": int(sm.converged.sum()), "diverged": int(sm.diverged.sum()),
+            "cells": int(sm.converged.size), "prediction": jsonable(sm.prediction)}
 
 
 # -- JSON -----------------------------------------------------------------------------------------------
@@ -159,7 +212,8 @@ def step_document(s) -> dict:
 
 
 def run_document(result, run, every=None) -> dict:
-    rows = range(len(run.history)) if not every else shown_rows(len(run.history), every)
+    ks = [s.k for s in run.history]
+    rows = [i for i in (shown_rows(ks, every) if every else range(len(ks))) if i is not None]
     s = run.settings
     return {
         "optimizer": s.optimizer, "lr": s.lr, "line_search": s.line_search, "status": run.status, "steps": run.steps,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gdcli.render.output import pyplot, save_figure, write_atomic
+from gdcli.render.output import atomic_open, pyplot, save_figure, write_atomic
 from gdcli.render.plotting import (MINIMUM, contour_levels, draw_path, exit_marker, frame_box, grid_values,
                                    known_minimum, marker_legend, padded_window, square_window, symlog_axis,
                                    until_it_leaves)
@@ -22,19 +23,33 @@ def _cell(v) -> str:
     return repr(v) if math.isfinite(v) else ""  # a non-finite number is an empty cell, never `nan`
 
 
-def iterates_csv(result) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["run", "optimizer", "lr", "k", *result.variables, "f", "grad_norm", "step_size", "damping"])
-    for i, run in enumerate(result.runs):
-        for s in run.history:
-            w.writerow([i, run.optimizer, repr(run.lr), s.k, *(_cell(v) for v in s.x), _cell(s.f),
-                        _cell(s.grad_norm), _cell(s.step_size), _cell(s.damping)])
-    return buf.getvalue()
+HEADER = ["run", "optimizer", "lr", "k"]
+TAIL = ["f", "grad_norm", "step_size", "damping"]
+
+
+def csv_row(i: int, settings, s) -> list:
+    return [i, settings.optimizer, repr(settings.lr), s.k, *(_cell(v) for v in s.x), _cell(s.f),
+            _cell(s.grad_norm), _cell(s.step_size), _cell(s.damping)]
 
 
 def write_csv(result, path) -> Path:
-    return write_atomic(path, iterates_csv(result))
+    """The rows each run kept (every iterate when it kept them all; `stream_csv` writes every one as it goes)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([*HEADER, *result.variables, *TAIL])
+    for i, run in enumerate(result.runs):
+        w.writerows(csv_row(i, run.settings, s) for s in run.history)
+    return write_atomic(path, buf.getvalue())
+
+
+@contextlib.contextmanager
+def stream_csv(path, variables, settings):
+    """Yield `write(i, step)`, which appends run i's iterate to the CSV as the run goes; the file appears under
+    its name when the block ends (with what was written, also after Ctrl-C)."""
+    with atomic_open(path, "w") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow([*HEADER, *variables, *TAIL])
+        yield lambda i, step: w.writerow(csv_row(i, settings[i], step))
 
 
 def _label(run) -> str:
@@ -47,15 +62,15 @@ def runs_of(result):
 
 
 def ks(run) -> np.ndarray:
-    return np.array([s.k for s in run.history])
+    return run.path.k  # the thinned path (record.Path): at most PATH_POINTS iterates spread over the run
 
 
 def fs(run) -> np.ndarray:
-    return np.array([np.nan if s.f is None else s.f for s in run.history], dtype=float)
+    return np.asarray(run.path.f, dtype=float)
 
 
 def xs(run) -> np.ndarray:
-    return np.array([s.x for s in run.history], dtype=float).reshape(len(run.history), -1)
+    return np.asarray(run.path.x, dtype=float).reshape(len(run.path.k), -1)
 
 
 def escapes(run) -> bool:

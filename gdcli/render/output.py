@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -25,6 +26,13 @@ def console(stderr: bool = False):
 
 def jsonable(obj):
     """Numbers, arrays, dataclasses and SymPy objects to plain JSON values; NaN and inf become null."""
+    t = type(obj)
+    if t is float:  # the common leaves first: a sweep's JSON holds hundreds of thousands of them
+        return obj if math.isfinite(obj) else None
+    if t is str or t is int or obj is None:
+        return obj
+    if t is list and all(type(v) is float and math.isfinite(v) for v in obj):
+        return obj
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj) if not f.name.startswith("_")}
     if isinstance(obj, dict):
@@ -47,9 +55,15 @@ def jsonable(obj):
     return str(obj)
 
 
+PRETTY_LIMIT = 1_000_000  # characters; Python's indenting encoder is ~10x slower than the compact C one
+
+
 def emit_json(doc) -> None:
-    """Exactly one JSON document on stdout."""
-    sys.stdout.write(json.dumps(jsonable(doc), indent=2) + "\n")
+    """Exactly one JSON document on stdout: indented, or on one line when it is over PRETTY_LIMIT characters
+    (a sweep of a thousand runs), where indenting would cost seconds."""
+    doc = jsonable(doc)
+    text = json.dumps(doc)
+    sys.stdout.write((json.dumps(doc, indent=2) if len(text) <= PRETTY_LIMIT else text) + "\n")
     sys.stdout.flush()
 
 
@@ -88,15 +102,16 @@ def fmt_vec(v, digits: int = 6) -> str:
     return "(" + ", ".join(fmt(x, digits) for x in np.atleast_1d(v)) + ")"
 
 
-def write_atomic(path: str | Path, data: bytes | str) -> Path:
-    """Write a file through a temporary file in the same folder and a rename, so readers never see half."""
+@contextlib.contextmanager
+def atomic_open(path: str | Path, mode: str = "w"):
+    """A file written through a temporary file in the same folder and renamed into place when the block ends
+    (also on Ctrl-C, so partial results are kept), or removed when it raises anything else."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, mode) as fh:
-            fh.write(data)
+            yield fh
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the permissions open() would
@@ -104,7 +119,13 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> Path:
+    """Write a file through a temporary file in the same folder and a rename, so readers never see half."""
+    with atomic_open(path, "wb" if isinstance(data, bytes) else "w") as fh:
+        fh.write(data)
+    return Path(path)
 
 
 # The file's extension picks the format: matplotlib writes these without extra libraries.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gdcli.engine.chaos.game import run_chaos
 from gdcli.engine.chaos.problem import (Line, Problem, auto_burn_in, auto_chains, diverging_step, sgd_maps,
                                         trajectory)
 
@@ -54,14 +53,17 @@ class FractalResult:
 
 def fractal(prob: Problem, lrs, points: int, *, burn_in: int | None = None, batch_size: int = 1, seed: int = 0,
             resolution: int = 1000, window=None, chains: int | None = None, on_progress=None,
-            start=None) -> FractalResult:
+            start=None, workers: int = 1) -> FractalResult:
     """Run SGD (one chaos game per learning rate) and histogram its iterates; expanding steps stop before running.
 
     With `start`, each panel also keeps one SGD trajectory from there, as long as its burn-in (at most
     MAX_TRAJECTORY steps): the approach to the attractor (Fig 2.16).
 
-    on_progress(panel_index, points_done) is called now and then.
+    on_progress(panel_index, points_done) is called now and then. `workers` > 1 splits the chains of a large
+    run over that many processes (parallel.run_chaos_parallel).
     """
+    from gdcli.engine.chaos.parallel import run_chaos_parallel
+
     panels, interrupted = [], False
     maps_all = [sgd_maps(prob, lr, batch_size) for lr in lrs]  # every lr checked before any work starts
     for k, maps in enumerate(maps_all):
@@ -75,8 +77,9 @@ def fractal(prob: Problem, lrs, points: int, *, burn_in: int | None = None, batc
             continue
         b = auto_burn_in(maps) if burn_in is None else int(burn_in)
         c = chains or auto_chains(points, b)
-        d = run_chaos(maps, prob.minimum, points, burn_in=b, chains=c, resolution=resolution, window=window, seed=seed + k,
-                      on_progress=(lambda n, k=k: on_progress(k, n)) if on_progress else None)
+        d = run_chaos_parallel(maps, prob.minimum, points, workers=workers, burn_in=b, chains=c, resolution=resolution,
+                               window=window, seed=seed + k,
+                               on_progress=(lambda n, k=k: on_progress(k, n)) if on_progress else None)
         status = "diverged" if d.nonfinite else ("interrupted" if d.interrupted else "ok")
         interrupted = interrupted or d.interrupted
         path = None if start is None else trajectory(maps, start, min(b, MAX_TRAJECTORY), seed + k)

@@ -50,6 +50,8 @@ def confusion(problem, data, theta, tensors=None) -> dict:
 
 
 def test_loss(test_tensors, theta) -> float:
+    if not hasattr(test_tensors, "torch"):  # numpy_train.Arrays
+        return float(test_tensors.loss(np.asarray(theta, dtype=float)))
     torch = test_tensors.torch
     with torch.no_grad():
         return float(test_tensors.loss(torch.from_numpy(np.asarray(theta, dtype=float))))

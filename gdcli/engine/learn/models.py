@@ -137,6 +137,19 @@ class Problem:
         return cls[np.argmax(scores, axis=1)]
 
 
+def loss_parts(problem: Problem):
+    """(residual, row_loss, args, dloss): the row loss and its derivatives in the form training compiles.
+    Squared and absolute errors depend on s − y only: written in the residual r, the forward pass is
+    r = Φθ + (c − y), one fused mat-vec, and the loss and its derivative cost one operation each."""
+    s, t = problem.score_syms, problem.target_syms
+    residual = problem.loss in ("mse", "sse", "mae") and len(s) == 1
+    if residual:
+        r = sp.Symbol("_r", real=True)
+        row_loss = problem.row_loss.subs(s[0], r + t[0])
+        return True, row_loss, (r,), [sp.diff(row_loss, r)]
+    return False, problem.row_loss, s + t, [sp.factor(sp.diff(problem.row_loss, sc)) for sc in s]
+
+
 def build_problem(model: str, data, features: tuple[str, ...], target: str, loss: str | None, reg: float,
                   params: str | list | None = None) -> Problem:
     """Parse `--model` against the data's columns: names that are columns are data, the rest parameters."""

@@ -13,6 +13,7 @@ import numpy as np
 from gdcli.engine.learn import metrics
 from gdcli.engine.learn.models import Problem, closed_form, true_params
 from gdcli.engine.learn.networks import Network
+from gdcli.engine.learn.numpy_train import use_numpy
 from gdcli.engine.learn.spec import TrainSpec, updates_per_epoch
 from gdcli.engine.learn.train import train
 from gdcli.errors import UsageError
@@ -132,9 +133,12 @@ def _step_size(spec: TrainSpec) -> float | None:
 
 def require_finite_start(tensors, theta0: np.ndarray, names) -> None:
     """A start where the loss is not finite is bad input, not a divergence: say so rather than train on NaN."""
-    torch = tensors.torch
-    with torch.no_grad():
-        L0 = float(tensors.loss(torch.as_tensor(np.asarray(theta0, dtype=float))))
+    if hasattr(tensors, "torch"):  # Tensors and NetTensors
+        torch = tensors.torch
+        with torch.no_grad():
+            L0 = float(tensors.loss(torch.as_tensor(np.asarray(theta0, dtype=float))))
+    else:  # numpy_train.Arrays
+        L0 = tensors.loss(np.asarray(theta0, dtype=float))
     if not math.isfinite(L0):
         at = ", ".join(f"{n}={float(v):g}" for n, v in zip(names, theta0))
         raise UsageError(f"the loss is not finite at the start ({at}): the model leaves its domain on some rows "
@@ -143,20 +147,24 @@ def require_finite_start(tensors, theta0: np.ndarray, names) -> None:
 
 
 def final_grad_norm(tensors, theta: np.ndarray) -> float | None:
-    """‖∇θ L‖ over every row by the written-out chain rule; None where it is not finite."""
-    torch = tensors.torch
-    _, g = tensors.manual_loss_and_grad(torch.as_tensor(np.asarray(theta, dtype=float)))
-    norm = float(torch.linalg.vector_norm(g))
+    """‖∇θ L‖ over every row by the written-out chain rule (torch tensors or NumPy arrays); None where not finite."""
+    if hasattr(tensors, "torch"):  # Tensors and NetTensors
+        torch = tensors.torch
+        _, g = tensors.manual_loss_and_grad(torch.as_tensor(np.asarray(theta, dtype=float)))
+        norm = float(torch.linalg.vector_norm(g))
+    else:  # numpy_train.Arrays
+        _, g = tensors.manual_loss_and_grad(np.asarray(theta, dtype=float))
+        norm = float(np.linalg.norm(g))
     return norm if math.isfinite(norm) else None
 
 
-def run_one(tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None = None):
+def run_one(tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None = None, trainer: Callable = train):
     """Train once; Ctrl-C ends the run early and keeps the parameters of the last finished epoch.
     Returns the records, the status, the seconds in all and the seconds at the end of each epoch."""
     records, times, status = [], [], "done"
     start = time.perf_counter()
     try:
-        for rec in train(tensors, theta0, spec):
+        for rec in trainer(tensors, theta0, spec):
             records.append(rec)
             times.append(time.perf_counter() - start)
             if tick is not None:
@@ -171,14 +179,14 @@ def run_one(tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None 
     return records, status, seconds, times
 
 
-def _train_sizes(tensors, theta0, spec: TrainSpec, sizes, rows: int, tick) -> list:
+def _train_sizes(tensors, theta0, spec: TrainSpec, sizes, rows: int, tick, trainer: Callable) -> list:
     """One run per batch size from the same start; Ctrl-C stops the sweep."""
     runs = []
     for m in sizes:
         if m is not None and m >= rows:
             m = None
         run_spec = replace(spec, batch_size=m)
-        records, status, seconds, times = run_one(tensors, theta0, run_spec, tick)
+        records, status, seconds, times = run_one(tensors, theta0, run_spec, tick, trainer)
         runs.append((run_spec, records, status, seconds, times))
         if status == "interrupted":
             break
@@ -201,10 +209,16 @@ def fit(problem: Problem | Network, data, spec: TrainSpec, init=None, batch_size
 
 def _fit(problem, data, spec: TrainSpec, init, sizes: list, tick, test) -> FitResult:
     theta0 = initial_params(problem, init, spec.seed)
-    tensors = metrics.make_tensors(problem, data)
-    test_tensors = None if test is None else metrics.make_tensors(problem, test)
+    if not isinstance(problem, Network) and use_numpy(problem, data.rows, spec, sizes):  # NumPy or torch: here
+        from gdcli.engine.learn import numpy_train
+
+        tensors, trainer = numpy_train.Arrays(problem, data), numpy_train.train
+        test_tensors = None if test is None else numpy_train.Arrays(problem, test)
+    else:
+        tensors, trainer = metrics.make_tensors(problem, data), train
+        test_tensors = None if test is None else metrics.make_tensors(problem, test)
     require_finite_start(tensors, theta0, problem.params)
-    runs = _train_sizes(tensors, theta0, spec, sizes, data.rows, tick)
+    runs = _train_sizes(tensors, theta0, spec, sizes, data.rows, tick, trainer)
     spec, records, status, seconds, times = runs[0]
     if not records:
         raise UsageError("interrupted before the first epoch")

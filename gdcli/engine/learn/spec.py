@@ -29,6 +29,11 @@ class TrainSpec:
     rmsprop_alpha: float = 0.99  # torch.optim.RMSprop's alpha
     step_size: float | None = None  # random-search: scale of the tries; random-local-search: of the moves
 
+    def transform(self, hessian=None) -> optim.GradientTransformation:
+        """The optimiser these settings name, with every hyper-parameter passed (one place for all trainers)."""
+        return optim.make(self.optimizer, self.lr, momentum_beta=self.momentum, beta1=self.beta1, beta2=self.beta2,
+                          eps=self.eps, hessian=hessian, rmsprop_alpha=self.rmsprop_alpha)
+
 
 @dataclass(frozen=True)
 class EpochRecord:

@@ -6,11 +6,9 @@ import math
 from typing import Iterator
 
 import numpy as np
-import sympy as sp
 
 from gdcli.engine.learn.search import search
 from gdcli.engine.learn.spec import SEARCHES, EpochRecord, TrainSpec, check_spec
-from gdcli.engine.optim import transforms as optim
 from gdcli.errors import UsageError
 
 
@@ -20,7 +18,7 @@ class Tensors:
     def __init__(self, problem, data):
         import torch
 
-        from gdcli.engine.learn.models import design
+        from gdcli.engine.learn.models import design, loss_parts
         from gdcli.expr.compile import TorchOps, compile_exprs
 
         self.torch = torch
@@ -33,17 +31,7 @@ class Tensors:
         self.t = [self.T[:, k].contiguous() for k in range(self.T.shape[1])]
         self.mask = torch.from_numpy(problem.reg_mask.astype(float))
         self.mean = problem.loss != "sse"
-        s, t = problem.score_syms, problem.target_syms
-        # Squared and absolute errors depend on s − y only: write them in the residual r, so that the forward
-        # pass is r = Φθ + (c − y), one fused mat-vec, and the loss and its derivative cost one operation each.
-        self.residual = problem.loss in ("mse", "sse", "mae") and len(s) == 1
-        if self.residual:
-            r = sp.Symbol("_r", real=True)
-            row_loss, args = problem.row_loss.subs(s[0], r + t[0]), (r,)
-            dloss = [sp.diff(row_loss, r)]
-        else:
-            row_loss, args = problem.row_loss, s + t
-            dloss = [sp.factor(sp.diff(row_loss, sc)) for sc in s]
+        self.residual, row_loss, args, dloss = loss_parts(problem)
         self._loss = compile_exprs([row_loss], args, ops)
         self._loss_dloss = compile_exprs([row_loss, *dloss], args, ops)  # shares subexpressions between the two
         self.linear = problem.linear_in_params
@@ -165,8 +153,7 @@ def train(tensors: Tensors, theta0: np.ndarray, spec: TrainSpec) -> Iterator[Epo
                 f = lambda th: tensors.loss(th, state_idx["idx"])  # noqa: E731
                 return torch.autograd.functional.hessian(f, torch.as_tensor(np.asarray(x, dtype=float))).numpy()
 
-        transform = optim.make(spec.optimizer, spec.lr, momentum_beta=spec.momentum, beta1=spec.beta1,
-                               beta2=spec.beta2, eps=spec.eps, hessian=hessian, rmsprop_alpha=spec.rmsprop_alpha)
+        transform = spec.transform(hessian)
         box = {"theta": theta, "state": transform.init(theta)}
 
         def step(idx):

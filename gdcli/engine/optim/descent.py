@@ -9,7 +9,7 @@ from typing import Callable, Iterator, NamedTuple
 import numpy as np
 
 from gdcli.engine.optim import transforms as optim
-from gdcli.engine.optim.regime import geometric_growth
+from gdcli.engine.optim.record import Damping, Path
 
 LIMIT = 1e12  # |f| or ||x|| beyond this counts as divergence (SPEC: a result, not an error)
 # diverging: stopped at max-steps while the steps grew geometrically; stationary: converged to a point whose
@@ -66,14 +66,37 @@ def _find(state, kind):
     return None
 
 
-def _norm(v: np.ndarray) -> float:
-    """‖v‖ scaled as hypot is when v·v would under- or overflow: a gradient of 1e-170 has norm 1e-170, not an
-    underflowed 0 that looks converged. The plain dot product, one call, serves every ordinary step."""
-    s = float(v @ v)
-    if 1e-280 < s < 1e280:
-        return math.sqrt(s)
+def scaled_norm(v) -> float:
+    """‖v‖ scaled as hypot is, for when v·v would under- or overflow: a gradient of 1e-170 has norm 1e-170, not an
+    underflowed 0 that looks converged."""
     m = float(np.max(np.abs(v), initial=0.0))
-    return m if m == 0 or not math.isfinite(m) else m * math.sqrt(float(np.sum((v / m) ** 2)))
+    return m if m == 0 or not math.isfinite(m) else m * math.sqrt(float(np.sum((np.asarray(v) / m) ** 2)))
+
+
+def _norm(v) -> float:
+    s = float(v @ v)
+    return math.sqrt(s) if 1e-280 < s < 1e280 else scaled_norm(v)
+
+
+def _small_norm(v) -> float:
+    """||v|| on a few floats, ten times faster than NumPy's v @ v; scaled only when v·v leaves the safe range."""
+    s = sum([c * c for c in v.tolist()])
+    return math.sqrt(s) if 1e-280 < s < 1e280 else scaled_norm(v)
+
+
+def status_of(f: float, grad_norm: float, x_norm: float, k: int, steps: int, tol: float,
+              threshold: float | None) -> str | None:
+    """Why a run stops at iterate k, or None to go on: the one rule every loop applies (batch.statuses() is
+    its array form; tests/test_batch.py holds the two together)."""
+    if not (math.isfinite(f) and math.isfinite(grad_norm) and math.isfinite(x_norm)) or abs(f) > LIMIT or x_norm > LIMIT:
+        return "diverged"
+    if grad_norm <= tol:
+        return "converged"
+    if threshold is not None and f <= threshold:
+        return "threshold"
+    if k >= steps:
+        return "max-steps"
+    return None
 
 
 def iterate(value_and_grad: Callable, x0, opt: optim.GradientTransformation, *, steps: int, tol: float = 0.0,
@@ -86,39 +109,35 @@ def iterate(value_and_grad: Callable, x0, opt: optim.GradientTransformation, *, 
     """
     x = np.array(x0, dtype=float)
     state = opt.init(x)
-    # A diverging run overflows on purpose and the status check below catches it: NumPy's warnings are noise.
+    inf, norm = math.inf, (_small_norm if x.size <= 16 else _norm)
+    # A diverging run overflows on purpose and the status check catches it: NumPy's warnings are noise. The
+    # context spans the loop (entering it per step would cost more than a small step).
     with np.errstate(over="ignore", invalid="ignore"):
         f, g = value_and_grad(x)
-        gn, xn = _norm(g), _norm(x)
-    f = float(f)
-    k = 0
-    t = mu = None
-    while True:
-        if not (math.isfinite(f) and math.isfinite(gn) and math.isfinite(xn)) or abs(f) > LIMIT or xn > LIMIT:
-            status = "diverged"
-        elif gn <= tol:
-            status = "converged"
-        elif threshold is not None and f <= threshold:
-            status = "threshold"
-        elif k >= steps:
-            status = "max-steps"
-        else:
-            status = None
-        yield Step(k, x, f, gn, t, mu, status)
-        if status is not None:
-            return
-        with np.errstate(over="ignore", invalid="ignore"):
+        gn, xn = norm(g), norm(x)
+        f = float(f)
+        k = 0
+        t = mu = None
+        while True:
+            # the common case in one test; anything else (stopping, or a NaN/inf) is status_of's to decide
+            if k < steps and tol < gn < inf and xn <= LIMIT and -LIMIT <= f <= LIMIT and (threshold is None or f > threshold):
+                status = None
+            else:
+                status = status_of(f, gn, xn, k, steps, tol, threshold)
+            yield Step(k, x, f, gn, t, mu, status)
+            if status is not None:
+                return
             u, state = opt.update(g, state, x)
             x = x + u
             f, g = value_and_grad(x)
-            gn, xn = _norm(g), _norm(x)
-        if probe:
-            a = _find(state, optim.ArmijoState)
-            t = None if a is None else lr * a.t
-            n = _find(state, optim.NewtonState)
-            mu = None if n is None else n.damping
-        f = float(f)
-        k += 1
+            gn, xn = norm(g), norm(x)
+            if probe:
+                a = _find(state, optim.ArmijoState)
+                t = None if a is None else lr * a.t
+                n = _find(state, optim.NewtonState)
+                mu = None if n is None else n.damping
+            f = float(f)
+            k += 1
 
 
 # -- a finished run -----------------------------------------------------------------------------------------
@@ -139,26 +158,18 @@ class Divergence:
 
 
 @dataclass(frozen=True)
-class Damping:
-    """Newton steps whose Hessian was not positive definite and was shifted to H + mu I."""
-
-    steps: int
-    first_step: int
-    max_mu: float
-
-
-@dataclass(frozen=True)
 class Run:
     settings: Settings
     status: str
     steps: int  # the index k of the last iterate
-    history: tuple[Step, ...]
+    history: tuple[Step, ...]  # the kept rows (record.Keep), in order of k, ending with the last iterate
     final: Final
     divergence: Divergence | None = None
     damping: Damping | None = None
     oscillation: object | None = None  # regime.Oscillation
     regime: object | None = None  # regime.RunRegime, for plain GD with a fixed step
     stationary: str | None = None  # status `stationary`: what the point is instead (regime.stationary_kind)
+    path: Path | None = None  # iterates spread evenly over the run (record.PATH_POINTS at most), for pictures
 
     @property
     def optimizer(self) -> str:
@@ -174,16 +185,12 @@ def finite_or_none(v):
     return v if math.isfinite(v) else None
 
 
-def summarize(settings: Settings, history: list[Step], status: str | None = None) -> Run:
-    """A Run from its step records; `status` overrides the last record's (e.g. `interrupted`)."""
-    last = history[-1]
+def summarize(settings: Settings, last: Step, rows: tuple, path: Path, damping: Damping | None = None,
+              status: str | None = None) -> Run:
+    """A Run from what was kept of it (its last step, rows and path); `status` overrides the last record's
+    (e.g. `interrupted`)."""
     status = status or last.status or "interrupted"
     divergence = None
-    growth = geometric_growth(np.array([s.x for s in history[-12:]])) if status == "max-steps" else None
-    if growth is not None:
-        status = "diverging"
-        divergence = Divergence(last.k, finite_or_none(last.f), finite_or_none(math.hypot(*last.x)),
-                                f"the steps grow by a factor {growth:.4g} each (geometric growth)")
     if status == "diverged":
         fk, xn = finite_or_none(last.f), finite_or_none(math.hypot(*last.x))  # hypot: no overflow on a huge x
         if fk is None or xn is None or not math.isfinite(last.grad_norm):
@@ -193,7 +200,5 @@ def summarize(settings: Settings, history: list[Step], status: str | None = None
         else:
             reason = f"||x|| exceeded {LIMIT:g}"
         divergence = Divergence(last.k, fk, xn, reason)
-    mus = [(s.k, s.damping) for s in history if s.damping]
-    damping = Damping(len(mus), mus[0][0], max(m for _, m in mus)) if mus else None
     final = Final([finite_or_none(v) for v in last.x], finite_or_none(last.f), finite_or_none(last.grad_norm))
-    return Run(settings, status, last.k, tuple(history), final, divergence, damping)
+    return Run(settings, status, last.k, rows, final, divergence, damping, path=path)

@@ -96,17 +96,17 @@ def observed_regime(ratio: float, r: float | None = None) -> str:
     return classify(ratio, tol=OBSERVED_TOL)
 
 
-def observe_overall(xs: np.ndarray, status: str, r: float | None = None) -> str | None:
+def observe_overall(tail: np.ndarray, count: int, status: str, r: float | None = None) -> str | None:
     """The regime the whole trajectory showed, from the ratio of successive steps near its end
-    (r: the predicted factor of the dominant direction, which rules the tail)."""
-    d = np.diff(xs, axis=0)
+    (`tail`: the last iterates of the `count` there were; r: the predicted factor of the dominant direction,
+    which rules the tail)."""
     if status == "diverged":
         return "diverging"
-    if len(d) == 1 and status == "converged":
+    if count == 2 and status == "converged":
         return "one-step"
-    if len(d) < 2:
+    if count < 3:
         return None
-    tail = d[-min(len(d), 11):]
+    tail = np.diff(tail[-12:], axis=0)
     norms2 = np.einsum("ij,ij->i", tail, tail)
     ok = norms2[:-1] > 0
     if not ok.any():
@@ -115,9 +115,14 @@ def observe_overall(xs: np.ndarray, status: str, r: float | None = None) -> str 
     return observed_regime(ratio, r)
 
 
-def gd_regime(curv: Curvature, lr: float, xs: np.ndarray, status: str, window: int = 10) -> RunRegime:
-    """Predicted regime per eigen-direction for GD with step lr, beside what the first steps of xs showed."""
-    d = np.diff(xs, axis=0)
+def gd_regime(curv: Curvature, lr: float, xs, status: str, window: int = 10) -> RunRegime:
+    """Predicted regime per eigen-direction for GD with step lr, beside what the first steps showed.
+
+    `xs`: the whole history (m, n), or the record.Trace a streaming run kept of it (the same answer)."""
+    from gdcli.engine.optim.record import Trace
+
+    trace = xs if isinstance(xs, Trace) else Trace.of(xs)
+    d = np.diff(trace.first, axis=0)
     V = np.asarray(curv.eigenvectors, dtype=float)
     directions = []
     for i, lam in enumerate(curv.eigenvalues):
@@ -132,7 +137,7 @@ def gd_regime(curv: Curvature, lr: float, xs: np.ndarray, status: str, window: i
                                     None if observed is None else observed == predicted))
     dominant = max(range(len(directions)), key=lambda i: (directions[i].contraction, -directions[i].lr_lambda))
     predicted = directions[dominant].predicted
-    observed = observe_overall(xs, status, 1.0 - lr * directions[dominant].eigenvalue)
+    observed = observe_overall(trace.last, trace.count, status, 1.0 - lr * directions[dominant].eigenvalue)
     return RunRegime(curv.scope, directions, predicted, observed, None if observed is None else observed == predicted)
 
 

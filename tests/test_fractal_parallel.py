@@ -1,0 +1,59 @@
+"""The fractal on several processes: the same points and the same picture as one process, and Ctrl-C."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from gdcli.engine.chaos.game import Window, run_chaos
+from gdcli.engine.chaos.parallel import MIN_POINTS, run_chaos_parallel
+from gdcli.engine.chaos.problem import SEED_X, SEED_Y, problem, sgd_maps
+
+PROB = problem(SEED_X, SEED_Y)
+MAPS = sgd_maps(PROB, 0.65, 1)
+
+
+def coarse(counts, k=20):
+    ny, nx = counts.shape
+    c = counts[: ny - ny % k, : nx - nx % k].reshape(ny // k, k, nx // k, k).sum(axis=(1, 3))
+    return c / c.sum()
+
+
+def test_two_workers_bin_every_point_into_the_same_picture():
+    n = MIN_POINTS + 123_457  # not a multiple of anything
+    kw = dict(burn_in=40, chains=4096, resolution=200)
+    one = run_chaos(MAPS, PROB.minimum, n, seed=3, **kw)
+    two = run_chaos_parallel(MAPS, PROB.minimum, n, workers=2, seed=3, **kw)
+    assert two.points == n and two.counts.sum() == two.inside and not two.interrupted
+    assert two.counts.shape == one.counts.shape and two.chains == 4096
+    # the pilot fixes the window one process would choose; the invariant measure is the same (other draws)
+    assert two.window == one.window
+    assert np.abs(coarse(two.counts) - coarse(one.counts)).sum() < 0.01  # total variation of a 10x10 coarse image
+    again = run_chaos_parallel(MAPS, PROB.minimum, n, workers=2, seed=3, **kw)
+    np.testing.assert_array_equal(again.counts, two.counts)  # reproducible for a given seed and worker count
+
+
+def test_given_window_and_small_runs():
+    w = Window((0.9, 1.6), (1.1, 1.9))
+    d = run_chaos_parallel(MAPS, PROB.minimum, MIN_POINTS, workers=2, burn_in=40, chains=2048, resolution=100,
+                           window=w, seed=0)
+    assert d.window == w and d.points == MIN_POINTS and 0 < d.inside < MIN_POINTS
+    small = run_chaos_parallel(MAPS, PROB.minimum, 10_000, workers=2, burn_in=40, chains=256, resolution=50, seed=0)
+    np.testing.assert_array_equal(small.counts, run_chaos(MAPS, PROB.minimum, 10_000, burn_in=40, chains=256,
+                                                          resolution=50, seed=0).counts)  # one process below MIN_POINTS
+
+
+def test_ctrl_c_to_the_parent_stops_every_worker_and_keeps_their_points(tmp_path):
+    p = subprocess.Popen([sys.executable, "-m", "gdcli", "fractal", "--points", "1e10", "--workers", "2", "--json",
+                          "--out", str(tmp_path / "f.png")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    p.send_signal(signal.SIGINT)  # the parent only: it forwards the stop to its workers
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    doc = json.loads(out)
+    (panel,) = doc["panels"]
+    assert doc["interrupted"] and panel["status"] == "interrupted" and 0 < panel["points"] < 1e10
+    assert "Traceback" not in err and (tmp_path / "f.png").exists()
