@@ -42,6 +42,10 @@ class ConfigError(GdcliError):
     """A YAML experiment or config file that is invalid: exit 2."""
 
 
+class OutputError(GdcliError):
+    """A file or folder that cannot be written (a folder in the way, read-only, disk full): exit 2."""
+
+
 class CheckFailed(GdcliError):
     """A check did not hold (gradcheck mismatch, --expect, expect: blocks): exit 1."""
 

@@ -59,7 +59,7 @@ def test_invalid_files_report_all_errors_and_run_nothing(cli, tmp_path):
     assert "a_misspelt.yaml:3:1: unknown key 'expresion' for grad; did you mean 'expression'?" in r.stderr
     assert "b_tag.yaml:3:13: the tag !!python/object/apply:os.system is not allowed" in r.stderr
     assert "c_dup.yaml:5:1: duplicate key 'expression' (first at line 3, again at line 5)" in r.stderr
-    assert "3 invalid files; nothing was run" in r.stderr
+    assert "3 errors in 3 files; nothing was run" in r.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "CANARY").exists()
 
 
@@ -145,5 +145,5 @@ def test_validation_catches_missing_options_bad_expressions_and_check_typos(cli,
     assert "e.yaml:1:1: missing option start for descend" in r.stderr
     assert "f.yaml:3:1: expression: syntax error: invalid syntax\n  x +\n     ^" in r.stderr
     assert "d.yaml:5:1: expect[0]: unknown key 'equal'; did you mean 'equals'?" in r.stderr
-    assert "3 invalid files; nothing was run" in r.stderr
+    assert "3 errors in 3 files; nothing was run" in r.stderr
     assert not (tmp_path / "out").exists()

@@ -27,6 +27,7 @@ class ConvexOptions:
 
 
 OPTIONS = ConvexOptions  # the options dataclass the YAML runner builds for this command
+OUTPUTS = ("plot",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 
 def _decide(opts: ConvexOptions):

@@ -37,6 +37,7 @@ class DescendOptions:
 
 
 OPTIONS = DescendOptions  # the options dataclass the YAML runner builds for this command
+OUTPUTS = ("plot", "csv")  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ class FitOptions:
 
 
 OPTIONS = FitOptions  # the options dataclass the YAML runner builds for this command
+OUTPUTS = ("plot", "save_params")  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 
 def batch_sizes(value) -> list[int | None]:

@@ -33,6 +33,7 @@ class FractalOptions:
 
 
 OPTIONS = FractalOptions  # the options dataclass the YAML runner builds for this command
+OUTPUTS = ("out",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 DEFAULT_LR = 0.65
 MAX_RESOLUTION = 8000
 
@@ -150,6 +151,8 @@ def artifacts(result, opts: FractalOptions, out_dir) -> list[Path]:
     """The density image into out_dir (for the YAML batch runner)."""
     from gdcli.render.fractal import write_image
 
+    if result.image:  # compute wrote it already (`out:` in the file)
+        return [Path(result.image)]
     name = Path(opts.out).name if opts.out else "fractal.png"
     return [write_image(result, Path(out_dir) / name, opts.colormap, opts.log_density)]
 

@@ -38,6 +38,15 @@ class GradcheckOptions:
 
 
 OPTIONS = GradcheckOptions  # the options dataclass the YAML runner builds for this command
+OUTPUTS = ("plot",)  # options that name files: in a YAML experiment, file names inside results/<name>/
+
+
+def uses_code(values: dict) -> bool:
+    """Does this run import the user's Python (`function:` or `gradient:` as module:name)?"""
+    from gdcli.engine.calculus.usercode import is_reference
+
+    return values.get("function") is not None or (isinstance(values.get("gradient"), str)
+                                                   and is_reference(values["gradient"]))
 
 
 def _choice(value, choices, flag):

@@ -90,7 +90,19 @@ def fmt_vec(v, digits: int = 6) -> str:
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
     """Write a file through a temporary file in the same folder and a rename, so readers never see half."""
+    from gdcli.errors import OutputError
+
     path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder")
+    try:
+        _write_atomic(path, data)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def _write_atomic(path: Path, data: bytes | str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = "wb" if isinstance(data, bytes) else "w"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -104,7 +116,6 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
 
 
 def save_figure(fig, path: str | Path) -> Path:

@@ -1,0 +1,83 @@
+"""Where the points of a batch run: this process, local worker processes, or a Dask cluster (cluster.py).
+
+An executor takes the tasks and yields outcomes as they finish. On Ctrl-C the runner calls `stop()`: it cancels
+what has not started, interrupts what has, and returns the outcomes that came back within a grace period. The
+runner does everything else (files, checks, progress, summary) the same way for every executor.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Iterator
+
+from gdcli.experiments.tasks import PointOutcome, PointTask, run_point
+
+GRACE = 2.0  # seconds a running task gets after Ctrl-C to hand back its partial result
+
+
+class Serial:
+    """Every point in this process, in order."""
+
+    def run(self, tasks: list[tuple[PointTask, str]]) -> Iterator[PointOutcome]:
+        for task, folder in tasks:
+            yield run_point(task, folder)
+
+    def stop(self) -> list[PointOutcome]:
+        return []  # the running point caught the Ctrl-C itself and was yielded as interrupted
+
+    def close(self) -> None:
+        pass
+
+    def describe(self) -> dict:
+        return {"executor": "serial"}
+
+
+class Processes:
+    """`--jobs N`: a pool of N local processes."""
+
+    def __init__(self, jobs: int):
+        from concurrent.futures import ProcessPoolExecutor
+
+        from gdcli.experiments.tasks import stop_on_first_sigint
+
+        self.jobs = jobs
+        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=stop_on_first_sigint)
+        self.futures, self.seen = [], set()
+
+    def run(self, tasks):
+        from concurrent.futures import as_completed
+
+        self.futures = [self.pool.submit(run_point, task, folder) for task, folder in tasks]
+        for fut in as_completed(self.futures):
+            self.seen.add(fut)
+            yield fut.result()
+
+    def stop(self) -> list[PointOutcome]:
+        from concurrent.futures import wait
+
+        for fut in self.futures:
+            fut.cancel()
+        for proc in list((self.pool._processes or {}).values()):
+            try:
+                os.kill(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches them anyway; kill(1) does not
+            except OSError:
+                pass
+        running = [f for f in self.futures if not f.cancelled() and f not in self.seen]
+        wait(running, timeout=GRACE)
+        late = []
+        for fut in running:
+            if fut.done() and fut.exception() is None:
+                late.append(fut.result())
+        return late
+
+    def close(self) -> None:
+        procs = list((self.pool._processes or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.join(timeout=GRACE)
+            if proc.is_alive():
+                proc.kill()
+
+    def describe(self) -> dict:
+        return {"executor": "processes", "jobs": self.jobs}
