@@ -13,7 +13,7 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from gdcli.commands.common import build_options
-from gdcli.errors import GdcliError
+from gdcli.errors import GdcliError, safe_text
 
 DEBUG = {"on": bool(os.environ.get("GDCLI_DEBUG"))}
 
@@ -23,7 +23,7 @@ Json = Annotated[Optional[bool], typer.Option("--json", help="Print one JSON doc
 Config = Annotated[Optional[Path], typer.Option("--config", help="Read options from a YAML file; flags given here override it.", show_default=False)]
 Vars = Annotated[Optional[str], typer.Option("--vars", help="Variable order, e.g. w1,w0 (default: natural sort).", show_default=False)]
 At = Annotated[Optional[str], typer.Option("--at", help="The point: w0=3,w1=4, or 3,4 in variable order.", show_default=False)]
-Seed = Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0).", show_default=False)]
+Seed = Annotated[Optional[int], typer.Option("--seed", min=0, help="Random seed (default 0).", show_default=False)]
 Plot = Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG plot to this file.", show_default=False)]
 Expr = Annotated[Optional[str], typer.Argument(help="The expression, e.g. \"2*w0**2 + 3*w1**2\".", show_default=False)]
 # The optimisers' hyper-parameters, shared by descend and fit (gdcli/engine/optim/transforms.py).
@@ -78,14 +78,6 @@ def issues_url() -> str:
     return "the gdcli issue tracker (see pyproject.toml)"
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)}
-
-
-def safe_text(text: str) -> str:
-    """Text from a user's file, fit for a terminal: control characters and escape sequences shown, not obeyed."""
-    return str(text).translate(_CONTROL)
-
-
 def cannot_write(exc: OSError) -> str:
     name = exc.filename if exc.filename is not None else "<stdout>"
     return f"error: cannot write {safe_text(str(name))}: {exc.strerror or exc}"
@@ -131,6 +123,10 @@ def exit_codes():
     except BrokenPipeError:  # the reader closed the pipe (`| head -1`): a normal end
         quiet_stdout()
         raise typer.Exit(0) from None
+    except SystemExit as exc:  # Rich turns a closed pipe into SystemExit(1) after silencing stdout
+        if isinstance(exc.__context__, BrokenPipeError):
+            raise typer.Exit(0) from None
+        raise
     except OSError as exc:
         if exc.errno in WRITE_ERRNOS:
             print(cannot_write(exc), file=sys.stderr)
@@ -170,11 +166,14 @@ def _usage_line(exc) -> str:
     from typer._click import exceptions as click_exceptions
 
     if isinstance(exc, click_exceptions.NoSuchOption):
-        hint = f" (did you mean {', '.join(sorted(exc.possibilities))}?)" if exc.possibilities else ""
+        import difflib
+
+        best = difflib.get_close_matches(exc.option_name, list(exc.possibilities or ()), n=1, cutoff=0)
+        hint = f" (did you mean {best[0]}?)" if best else ""
         command = f"; see {exc.ctx.command_path} --help" if exc.ctx is not None and not hint else ""
         return f"error: no such option {safe_text(exc.option_name)}{hint}{command}"
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-    message = " ".join(message.split())
+    message = " ".join(message.split()).rstrip(".")
     message = message[:1].lower() + message[1:]
     where = f" (see {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) is not None else ""
     return f"error: {safe_text(message)}{where}"
@@ -204,7 +203,7 @@ class Group(typer.core.TyperGroup):
             except click_exceptions.ClickException as exc:
                 print(_usage_line(exc), file=sys.stderr)
                 code = exc.exit_code
-            except click_exceptions.Abort:
+            except typer.Abort:
                 print("interrupted", file=sys.stderr)
                 code = 130
             sys.stdout.flush()

@@ -116,16 +116,21 @@ def _interruptible():
     return flag, lambda: signal.signal(signal.SIGINT, previous)
 
 
-def compute(opts: DescendOptions) -> DescendResult:
-    from gdcli.engine.optim.sweep import descend
+def validate(opts: DescendOptions):
+    """The expression, the start and every setting, checked before anything runs (compute does the same)."""
     from gdcli.expr import compile_expression, parse_point
-    from gdcli.render.progress import progress
 
     expr = compile_expression(opts.expression, opts.vars)
     if not expr.variables:
         raise UsageError(f"'{opts.expression}' has no variables to descend on")
-    x0 = parse_point(opts.start, expr.variables, "--start")
-    runs = settings(opts)
+    return expr, parse_point(opts.start, expr.variables, "--start"), settings(opts)
+
+
+def compute(opts: DescendOptions) -> DescendResult:
+    from gdcli.engine.optim.sweep import descend
+    from gdcli.render.progress import progress
+
+    expr, x0, runs = validate(opts)
     chunk = 256  # update the bar every `chunk` steps: a Rich update per step would cost more than the step
     flag, restore = _interruptible()
     try:

@@ -97,11 +97,9 @@ def _lrs(value) -> list[float]:
     return out
 
 
-def compute(opts: FractalOptions):
+def validate(opts: FractalOptions):
+    """Every option checked before any work (compute does the same; `gdcli run` before anything runs)."""
     from gdcli.engine.chaos.game import parse_window
-    from gdcli.engine.chaos.panels import fractal
-    from gdcli.engine.chaos.problem import SEED_X, SEED_Y, problem
-    from gdcli.render.progress import progress
 
     lrs = _lrs(opts.lr)
     points = _count(opts.points, "points", 1)
@@ -119,6 +117,15 @@ def compute(opts: FractalOptions):
     if out is not None and out.suffix.lower() != ".png":
         raise UsageError(f"--out must name a .png file; got '{out}'")
     _check_colormap(opts.colormap)
+    return lrs, points, burn_in, batch_size, resolution, seed, window, out
+
+
+def compute(opts: FractalOptions):
+    from gdcli.engine.chaos.panels import fractal
+    from gdcli.engine.chaos.problem import SEED_X, SEED_Y, problem
+    from gdcli.render.progress import progress
+
+    lrs, points, burn_in, batch_size, resolution, seed, window, out = validate(opts)
     X, y = read_samples(opts.data) if opts.data is not None else (SEED_X, SEED_Y)
     prob = problem(X, y)
 
@@ -151,7 +158,7 @@ def artifacts(result, opts: FractalOptions, out_dir) -> list[Path]:
     """The density image into out_dir (for the YAML batch runner)."""
     from gdcli.render.fractal import write_image
 
-    if result.image:  # compute wrote it already (`out:` in the file)
+    if result.image and Path(result.image).parent == Path(out_dir):  # compute wrote it there already
         return [Path(result.image)]
     name = Path(opts.out).name if opts.out else "fractal.png"
     return [write_image(result, Path(out_dir) / name, opts.colormap, opts.log_density)]
