@@ -84,16 +84,20 @@ def cannot_write(exc: OSError) -> str:
 
 
 def check_writable_folder(folder: Path) -> None:
-    """Refuse an output folder that cannot be one (a file in the way, no permission) before any work is done."""
+    """Make the output folder and write a probe file in it, so that a file in the way, a read-only file system
+    or a missing permission is one line (exit 2) before any work is done."""
+    import tempfile
+
     from gdcli.errors import OutputError
 
-    probe = Path(folder)
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if probe.exists() and not probe.is_dir():
-        raise OutputError(f"cannot write {folder}: {probe} is not a folder")
-    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write {folder}: permission denied")
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except FileExistsError:
+        raise OutputError(f"cannot write {folder}: a file of that name is in the way") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write {folder}: {exc.strerror or exc}") from None
 
 
 def quiet_stdout() -> None:

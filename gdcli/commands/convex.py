@@ -27,6 +27,7 @@ class ConvexOptions:
 
 
 OPTIONS = ConvexOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.convex.proof:ConvexResult"  # its document's shape: `expect:` paths are checked against it up front
 OUTPUTS = ("plot",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 

@@ -38,6 +38,10 @@ class DescendOptions:
 
 OPTIONS = DescendOptions  # the options dataclass the YAML runner builds for this command
 OUTPUTS = ("plot", "csv")  # options that name files: in a YAML experiment, file names inside results/<name>/
+# The document's shape (render/descend.py's descend_document): `expect:` paths are checked against it up front.
+RESULT = {"expression": None, "variables": None, "start": None, "interrupted": None, "regime_prediction": None,
+          "runs": [{k: None for k in ("optimizer", "lr", "line_search", "status", "steps", "final", "diverged",
+                                      "oscillating", "damping", "regime", "settings", "history")}]}
 
 
 @dataclass(frozen=True)

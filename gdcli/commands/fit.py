@@ -44,6 +44,7 @@ class FitOptions:
 
 
 OPTIONS = FitOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.learn.pipeline:FitResult"  # its document's shape: `expect:` paths are checked against it up front
 OUTPUTS = ("plot", "save_params")  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 

@@ -33,6 +33,7 @@ class FractalOptions:
 
 
 OPTIONS = FractalOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.chaos.panels:FractalResult"  # its document's shape: `expect:` paths are checked against it up front
 OUTPUTS = ("out",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 DEFAULT_LR = 0.65
 MAX_RESOLUTION = 8000

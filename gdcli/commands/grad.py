@@ -24,6 +24,7 @@ class GradOptions:
 
 
 OPTIONS = GradOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.calculus.derivatives:GradResult"  # its document's shape: `expect:` paths are checked against it up front
 
 
 def compute(opts: GradOptions):

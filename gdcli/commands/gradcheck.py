@@ -38,6 +38,7 @@ class GradcheckOptions:
 
 
 OPTIONS = GradcheckOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.calculus.gradcheck:GradcheckResult"  # its document's shape: `expect:` paths are checked against it up front
 OUTPUTS = ("plot",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 

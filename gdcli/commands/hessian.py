@@ -21,6 +21,7 @@ class HessianOptions:
 
 
 OPTIONS = HessianOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.calculus.derivatives:HessianResult"  # its document's shape: `expect:` paths are checked against it up front
 
 
 def compute(opts: HessianOptions):

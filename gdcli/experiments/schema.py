@@ -161,15 +161,9 @@ def load_experiment(path: str | Path) -> Experiment:
                 runs = _explicit_sweep(data["sweep"], runs, names, at("sweep"), outputs)
             except ConfigError as exc:
                 problems.append(exc.message)
-    checks = []
-    try:
-        expect = data.get("expect", [])
-        checks = parse_checks(expect if _is_runner_key("expect", expect) else [])
-    except ValueError as exc:
-        problems.append(f"{at('expect')}: {exc}")
     # Check each run's options now, with the command's own checks, so nothing runs if any point is bad.
     reported = set()
-    for run in runs if not problems else []:
+    for run in _representatives(runs) if not problems else []:
         values = {**options, **run}
         missing = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING
                    and f.default_factory is dataclasses.MISSING and f.name not in values]
@@ -180,6 +174,14 @@ def load_experiment(path: str | Path) -> Experiment:
             if message not in reported:
                 reported.add(message)
                 problems.append(message)
+    checks = []
+    expect = data.get("expect", [])
+    try:
+        checks = parse_checks(expect if _is_runner_key("expect", expect) else [])
+    except ValueError as exc:
+        problems.append(f"{at('expect')}: {exc}")
+    if checks and getattr(module, "RESULT", None) is not None:
+        problems += _unknown_paths(module, expect, len(runs) > 1, lambda i: at("expect", i))
     if problems:
         error = ConfigError(problems[0])
         error.problems = problems  # each one rendered: file:line:column: message (and a caret line for an expression)
@@ -188,6 +190,32 @@ def load_experiment(path: str | Path) -> Experiment:
     return Experiment(name=data["name"], command=command, path=path, options=options, runs=runs, checks=checks,
                       seed=seed, description=str(data.get("description", "")), given=frozenset(given),
                       uses_code=any(getattr(module, "uses_code", lambda v: False)({**options, **r}) for r in runs))
+
+
+def _representatives(runs: list[dict]) -> list[dict]:
+    """Enough runs that every value of every swept option is checked once (not the whole product)."""
+    picked, seen = [], set()
+    for run in runs:
+        new = {(k, repr(v)) for k, v in run.items()} - seen
+        if new or not picked:
+            picked.append(run)
+            seen |= new
+    return picked
+
+
+def _unknown_paths(module, expect: list, sweep: bool, at) -> list[str]:
+    """`expect:` paths that name nothing in the command's result (a typo would otherwise be a failed check)."""
+    from gdcli.experiments.checks import tokens
+    from gdcli.experiments.shapes import resolve, sweep_shape, unknown_path
+
+    shape = resolve(module.RESULT)
+    shape = sweep_shape(shape) if sweep else shape
+    found = []
+    for i, item in enumerate(expect):
+        for check in parse_checks([item]):
+            if (why := unknown_path(shape, tokens(check.path))) is not None:
+                found.append(f"{at(i)}: expect: path '{check.path}': {why}")
+    return found
 
 
 _FLAG = re.compile(r"--([a-z][a-z0-9-]*)")
@@ -283,13 +311,17 @@ def expand_paths(paths: list[str]) -> list[Path]:
         for m in matches:
             if m.is_dir():
                 found.extend(sorted([*m.glob("*.yaml"), *m.glob("*.yml")]))
-            elif m.exists():
+            elif m.exists() or m.is_symlink():  # a dangling link or a loop: load_yaml says which
                 found.append(m)
             else:
                 raise ConfigError(f"{m}: no such file or folder")
     seen, unique = set(), []
     for f in found:
-        if f.resolve() not in seen:
-            seen.add(f.resolve())
+        try:
+            key = f.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: load_yaml reports it with the file's name
+            key = f.absolute()
+        if key not in seen:
+            seen.add(key)
             unique.append(f)
     return unique

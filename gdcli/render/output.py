@@ -92,10 +92,16 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     """Write a file through a temporary file in the same folder and a rename, so readers never see half."""
     from gdcli.errors import OutputError
 
+    import stat
+
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"cannot write {path}: it is a folder")
     try:
+        if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # /dev/stdout, a FIFO: write, never replace
+            with open(path, "wb" if isinstance(data, bytes) else "w") as fh:
+                fh.write(data)
+            return path
         _write_atomic(path, data)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
