@@ -27,12 +27,19 @@ OPTIONS = GradOptions  # the options dataclass the YAML runner builds for this c
 RESULT = "gdcli.engine.calculus.derivatives:GradResult"  # its document's shape: `expect:` paths are checked against it up front
 
 
-def compute(opts: GradOptions):
-    from gdcli.engine.calculus.derivatives import GRAD_METHODS, gradient_at
-    from gdcli.expr import compile_expression, parse_vector
+def validate(opts: GradOptions) -> None:
+    """The option values, checked before any work (compute does the same; `gdcli run` before anything runs)."""
+    from gdcli.engine.calculus.derivatives import GRAD_METHODS
 
     if opts.method not in GRAD_METHODS:
         raise UsageError(f"--method must be one of {', '.join(GRAD_METHODS)}; got '{opts.method}'{common.suggest(opts.method, GRAD_METHODS)}")
+
+
+def compute(opts: GradOptions):
+    from gdcli.engine.calculus.derivatives import gradient_at
+    from gdcli.expr import compile_expression, parse_vector
+
+    validate(opts)
     expr = compile_expression(opts.expression, opts.vars)
     x = expr.point(opts.at)
     n = len(expr.variables)

@@ -16,6 +16,7 @@ from gdcli.commands.common import suggest
 from gdcli.commands import COMMANDS, command_module
 from gdcli.errors import ConfigError
 from gdcli.experiments.checks import Check, parse_checks
+from gdcli.experiments.tasks import _FLAG, yaml_words
 from gdcli.commands.yamlio import load_yaml
 
 TOP_KEYS = {"name", "command", "description", "seed", "sweep", "expect"}
@@ -218,7 +219,6 @@ def _unknown_paths(module, expect: list, sweep: bool, at) -> list[str]:
     return found
 
 
-_FLAG = re.compile(r"--([a-z][a-z0-9-]*)")
 
 
 def _command_checks(module, values: dict, data, run: dict, at, path: str) -> list[str]:
@@ -236,9 +236,9 @@ def _command_checks(module, values: dict, data, run: dict, at, path: str) -> lis
     try:
         validate(module.OPTIONS(**values))
     except GdcliError as exc:
-        message = exc.message
-        flags = [m.group(1).replace("-", "_") for m in _FLAG.finditer(message)]
-        message = _FLAG.sub(lambda m: m.group(1).replace("-", "_"), message)  # YAML keys, not CLI flags
+        names = {f.name for f in dataclasses.fields(module.OPTIONS)}
+        flags = [m.group(1).replace("-", "_") for m in _FLAG.finditer(exc.message)]
+        message = yaml_words(exc.message, names)  # YAML keys, not CLI flags
         key = next((k for k in flags if k in data or k.replace("_", "-") in data), None)
         if key is None or key in run:
             where = at("sweep") if run and "sweep" in data else (at(key) if key else f"{path}:1:1")

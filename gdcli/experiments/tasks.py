@@ -9,6 +9,7 @@ another worker, and no result depends on where it ran.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import tempfile
@@ -45,6 +46,15 @@ class PointOutcome:
     error: str | None = None
     worker: str | None = None
     seconds: float = 0.0
+
+
+_FLAG = re.compile(r"--([a-z][a-z0-9-]*)")
+
+
+def yaml_words(message: str, names) -> str:
+    """A command's message as a YAML file's author reads it: `--line-search` becomes `line_search`."""
+    return _FLAG.sub(lambda m: m.group(1).replace("-", "_") if m.group(1).replace("-", "_") in names else m.group(0),
+                     message)
 
 
 def worker_name() -> str:
@@ -118,7 +128,7 @@ def run_point(task: PointTask, final_folder: str = "") -> PointOutcome:
             elif hasattr(module, "artifacts"):
                 module.artifacts(result, opts, folder)
         except GdcliError as exc:
-            status, error = "error", exc.message
+            status, error = "error", yaml_words(exc.message, task.options.keys() | set(getattr(module, "OUTPUTS", ())))
         except KeyboardInterrupt:
             status, error = "interrupted", "interrupted"
         except MemoryError:
