@@ -123,9 +123,9 @@ def run_point(task: PointTask, final_folder: str = "") -> PointOutcome:
             opts = module.OPTIONS(**_retarget(module, task, folder))
             result = module.compute(opts)
             doc = jsonable(module.document(result))
-            if reports_interruption(doc):
+            if reports_interruption(doc):  # the command kept its partial result: keep its files too
                 status = "interrupted"
-            elif hasattr(module, "artifacts"):
+            if hasattr(module, "artifacts"):
                 module.artifacts(result, opts, folder)
         except GdcliError as exc:
             status, error = "error", yaml_words(exc.message, task.options.keys() | set(getattr(module, "OUTPUTS", ())))
