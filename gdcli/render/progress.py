@@ -95,13 +95,6 @@ def batch_progress(experiments):
             return f"run {escape(names[0])}" if names else "experiments"
 
         bar.update(task, description=_names(pending))
-
-        def _names(names) -> str:
-            shown = sorted(names)
-            text = ", ".join(escape(n) for n in shown[:2]) + (f" +{len(shown) - 2}" if len(shown) > 2 else "")
-            return f"run {text}" if text else "experiments"
-
-        bar.update(task, description=_names(pending))
         _OUTER["bar"] = bar
         try:
             yield _Batch()
