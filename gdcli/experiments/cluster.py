@@ -88,6 +88,11 @@ def _check_workers(client, address: str) -> None:
                                  f"{ours.get(name)}; install the same versions on every worker")
 
 
+def executing(dask_worker) -> list[str]:
+    """Run on each worker by `Client.run`: the keys of the tasks it is executing now."""
+    return [ts.key for ts in dask_worker.state.executing]
+
+
 class Dask:
     """Each point a Dask task; outcomes come back as they finish."""
 
@@ -114,9 +119,9 @@ class Dask:
     def stop(self) -> list[PointOutcome]:
         """Cancel what has not finished; tasks a worker had started count as interrupted (without results)."""
         open_ = [f for f in self.futures if f not in self.seen]
-        try:
-            running = {key for keys in self.client.processing().values() for key in keys}
-        except Exception:
+        try:  # "processing" on the scheduler includes tasks queued on a worker: ask the workers themselves
+            running = {key for keys in self.client.run(executing).values() for key in keys}
+        except Exception:  # a worker that does not answer: its tasks are reported as not run
             running = set()
         self.client.cancel(open_)
         return [PointOutcome(self.futures[f].experiment, self.futures[f].point, "interrupted",

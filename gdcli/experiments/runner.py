@@ -167,8 +167,8 @@ class _Interrupt:
         previous = signal.signal(signal.SIGINT, self.handler)
         try:
             yield self
-        finally:
-            signal.signal(signal.SIGINT, previous)
+        finally:  # after a Ctrl-C the command only reports and exits: a further Ctrl-C must not break that
+            signal.signal(signal.SIGINT, signal.SIG_IGN if self.flag else previous)
 
 
 def run_all(experiments: list[Experiment], out_dir: Path, executor=None, on_point=None, on_done=None,
