@@ -200,3 +200,36 @@ def test_a_commands_bar_nests_under_the_batch_bar(monkeypatch):
         (task,) = outer.tasks
         assert task.description == "run second" and task.completed == pytest.approx(1.5) and task.total == 2
     assert progress_module._OUTER["bar"] is None
+
+
+def test_a_workers_bar_is_relayed_under_the_batch_bar(monkeypatch):
+    """`--jobs`: a command's progress in a worker goes through a queue and is drawn under the parent's bar."""
+    import queue
+
+    from rich.console import Console
+
+    from gdcli.render import output
+    from gdcli.render import progress as progress_module
+
+    messages: queue.Queue = queue.Queue()
+    monkeypatch.setattr(progress_module, "FORWARD_EVERY", 0.0)
+    monkeypatch.setitem(progress_module._SINK, "queue", messages)
+    with progress_module.progress("fit: epochs", total=5) as bar:  # the worker's side
+        bar.update(2)
+        bar.update(3)
+    monkeypatch.setitem(progress_module._SINK, "queue", None)
+    sent = [messages.get_nowait() for _ in range(messages.qsize())]
+    assert [m[0] for m in sent] == ["start", "advance", "advance", "end"]
+    monkeypatch.setattr(progress_module, "_shown", lambda: True)
+    monkeypatch.setattr(output, "console", lambda stderr=False: Console(file=io.StringIO(), force_terminal=True))
+
+    class Exp:
+        name, runs = "only", [{}]
+
+    with progress_module.batch_progress([Exp()]):  # the parent's side
+        outer = progress_module._OUTER["bar"]
+        for message in sent[:3]:
+            progress_module.relay(message)
+        assert [(t.description, t.completed, t.total) for t in outer.tasks][1] == ("  fit: epochs", 5, 5)
+        progress_module.relay(sent[3])
+        assert len(outer.tasks) == 1

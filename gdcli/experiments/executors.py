@@ -37,13 +37,25 @@ class Processes:
     """`--jobs N`: a pool of N local processes."""
 
     def __init__(self, jobs: int):
+        import multiprocessing
+        import threading
         from concurrent.futures import ProcessPoolExecutor
 
-        from gdcli.experiments.tasks import stop_on_first_sigint
+        from gdcli.experiments.tasks import start_worker
 
         self.jobs = jobs
-        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=stop_on_first_sigint)
+        self.progress = multiprocessing.Queue()
+        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=start_worker, initargs=(self.progress,))
         self.futures, self.seen = [], set()
+        self.relay = threading.Thread(target=self._relay, daemon=True)
+        self.relay.start()
+
+    def _relay(self) -> None:
+        """The workers' progress messages, drawn under the batch bar until close() sends None."""
+        from gdcli.render.progress import relay
+
+        while (message := self.progress.get()) is not None:
+            relay(message)
 
     def run(self, tasks):
         from concurrent.futures import as_completed
@@ -78,6 +90,9 @@ class Processes:
             proc.join(timeout=GRACE)
             if proc.is_alive():
                 proc.kill()
+        self.progress.put(None)
+        self.relay.join(timeout=GRACE)
+        self.progress.close()
 
     def describe(self) -> dict:
         return {"executor": "processes", "jobs": self.jobs}

@@ -143,8 +143,13 @@ def run_point(task: PointTask, final_folder: str = "") -> PointOutcome:
     return PointOutcome(task.experiment, task.point, status, doc, files, error, worker, time.perf_counter() - start)
 
 
-def stop_on_first_sigint() -> None:
-    """A worker's SIGINT handler: the first Ctrl-C interrupts the running task, later ones are ignored."""
+def start_worker(progress_queue=None) -> None:
+    """A `--jobs` worker: the first Ctrl-C interrupts the running task, later ones are ignored; the commands'
+    progress goes to the parent, which draws it under the batch bar."""
+    if progress_queue is not None:
+        from gdcli.render.progress import forward_to
+
+        forward_to(progress_queue)
 
     def handler(signum, frame):
         if not _STOPPED["flag"]:

@@ -6,7 +6,9 @@ import contextlib
 import os
 import sys
 
-_OUTER: dict = {"bar": None}  # the batch's Rich Progress while `gdcli run` draws one
+_OUTER: dict = {"bar": None, "relayed": {}}  # the batch's Rich Progress while `gdcli run` draws one
+_SINK: dict = {"queue": None}  # in a `--jobs` worker: where its commands' progress goes (to the batch's bar)
+FORWARD_EVERY = 0.2  # seconds between a worker's progress messages
 
 
 class _Silent:
@@ -37,6 +39,10 @@ def progress(description: str, total: float | None, enabled: bool = True):
 
     Inside `gdcli run` the bar is a second line under the batch's bar, removed when the work ends.
     """
+    if enabled and _SINK["queue"] is not None:
+        with _forwarded(description, total) as bar:
+            yield bar
+        return
     if not enabled or not _shown():
         yield _Silent()
         return
@@ -99,4 +105,46 @@ def batch_progress(experiments):
         try:
             yield _Batch()
         finally:
-            _OUTER["bar"] = None
+            _OUTER["bar"], _OUTER["relayed"] = None, {}
+
+
+# -- `--jobs`: a worker's bars drawn under the parent's batch bar ---------------------------------------------
+
+def forward_to(queue) -> None:
+    """In a worker process: send the progress of the commands it runs to the parent through `queue`."""
+    _SINK["queue"] = queue
+
+
+@contextlib.contextmanager
+def _forwarded(description: str, total):
+    import time
+
+    queue, key = _SINK["queue"], f"{os.getpid()}:{id(object())}"
+    queue.put(("start", key, description, total))
+    pending, last = [0.0], [time.monotonic()]
+
+    class _Forward:
+        def update(self, advance: float = 1, **kwargs) -> None:
+            pending[0] += advance
+            if time.monotonic() - last[0] >= FORWARD_EVERY:
+                queue.put(("advance", key, pending[0]))
+                pending[0], last[0] = 0.0, time.monotonic()
+
+    try:
+        yield _Forward()
+    finally:
+        queue.put(("end", key, None))
+
+
+def relay(message) -> None:
+    """In the parent: draw a worker's progress message as a line under the batch bar (if one is shown)."""
+    bar, lines = _OUTER["bar"], _OUTER["relayed"]
+    kind, key, value = message[0], message[1], message[2]
+    if bar is None:
+        return
+    if kind == "start":
+        lines[key] = bar.add_task("  " + value, total=message[3])
+    elif kind == "advance" and key in lines:
+        bar.update(lines[key], advance=value)
+    elif kind == "end" and key in lines:
+        bar.remove_task(lines.pop(key))
