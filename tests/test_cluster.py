@@ -80,6 +80,15 @@ def cluster(tmp_path_factory):
         yield running
 
 
+def wait_until(done, proc: subprocess.Popen, timeout: float = 300) -> None:
+    """Poll until done() while the run is alive (a guard against a hang, not a timing claim)."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
 def write_batch(folder: Path, files: dict[str, str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
@@ -131,11 +140,7 @@ def test_a_worker_killed_mid_run_loses_no_experiment(tmp_path):
         proc = subprocess.Popen([sys.executable, "-m", "gdcli", "run", str(batch), "--out", str(out),
                                  "--scheduler", address], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            deadline = time.monotonic() + 300
-            while not list(out.glob("*/result.json")):
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+            wait_until(lambda: list(out.glob("*/result.json")), proc)
             os.kill(workers[0].pid, signal.SIGKILL)  # mid-run: the other worker is left to finish the batch
             stdout, stderr = proc.communicate(timeout=600)
         finally:
@@ -203,11 +208,7 @@ def test_ctrl_c_cancels_the_cluster_tasks_and_keeps_the_summary(tmp_path):
         proc = subprocess.Popen([sys.executable, "-m", "gdcli", "run", str(batch), "--out", str(out),
                                  "--scheduler", address], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            deadline = time.monotonic() + 300
-            while not (out / "a" / "result.json").exists():
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+            wait_until((out / "a" / "result.json").exists, proc)
             time.sleep(1.0)
             proc.send_signal(signal.SIGINT)
             time.sleep(0.2)

@@ -64,6 +64,12 @@ def test_the_expanded_size_is_counted_exactly():
         yamlio.MAX_NODES = limit
 
 
+@pytest.mark.parametrize("text", ["a: &a [*a]\n", "a: &a {b: *a}\n"])
+def test_an_alias_inside_its_own_value_is_refused(text):
+    with pytest.raises(ConfigError, match="1:4: an alias refers to the value that contains it"):
+        loads_yaml(text)
+
+
 def test_deep_nesting_is_refused_with_its_position(cli, tmp_path):
     f = write(tmp_path, "deep.yaml", GRAD + "sweep: " + "[" * 20000 + "]" * 20000 + "\n")
     err = run_error(cli, tmp_path, f)

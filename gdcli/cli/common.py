@@ -162,7 +162,7 @@ def _internal(exc: Exception):
 
 # Errors that mean the place we write to cannot take the file: the environment, not a bug (exit 2).
 WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR, errno.EDQUOT,
-                errno.EFBIG, errno.ENAMETOOLONG, errno.EEXIST}
+                errno.EFBIG, errno.ENAMETOOLONG}
 
 
 def _usage_line(exc) -> str:

@@ -3,15 +3,14 @@ UTF-8 only, and the YAML 1.2 core schema's numbers and booleans (`010` is ten, `
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 
 import yaml
 
 from gdcli.errors import ConfigError
-
-import os
-import stat
 
 MAX_ALIASES = 100  # aliases a file may use
 MAX_NODES = 100_000  # values after aliases are expanded: a "billion laughs" file needs far more, at once refused
@@ -73,7 +72,10 @@ class StrictLoader(yaml.SafeLoader):
         sizes: dict[int, int] = {}
 
         def size(n) -> int:  # values after alias expansion; each node is counted once per use, computed once
+            if sizes.get(id(n)) == -1:
+                raise ConfigError(f"{_where(n.start_mark)}: an alias refers to the value that contains it")
             if id(n) not in sizes:
+                sizes[id(n)] = -1  # being counted: meeting it again below means a cycle
                 if isinstance(n, yaml.MappingNode):
                     sizes[id(n)] = 1 + sum(size(k) + size(v) for k, v in n.value)
                 elif isinstance(n, yaml.SequenceNode):

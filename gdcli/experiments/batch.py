@@ -7,8 +7,6 @@ import os
 from gdcli.errors import ConfigError, UsageError
 from gdcli.experiments.schema import Experiment, expand_paths, load_experiment
 
-JOBS_PER_CORE = 4  # `--jobs` beyond this many per core only adds memory and contention
-
 
 def load_all(paths: list[str], allow_code: bool) -> tuple[list[Experiment], list[str]]:
     """Every experiment under `paths`, and every problem found in any of them (one line each)."""
@@ -31,7 +29,7 @@ def load_all(paths: list[str], allow_code: bool) -> tuple[list[Experiment], list
 
 def make_executor(jobs: int, scheduler: str | None, points: int):
     """Serial, local processes (`--jobs`) or Dask (`--scheduler`); and what summary.json records about it."""
-    from gdcli.experiments.executors import Processes, Serial
+    from gdcli.experiments.executors import JOBS_PER_CORE, Processes, Serial
 
     cores = os.cpu_count() or 1
     if jobs < 1:

@@ -32,7 +32,7 @@ def _import_distributed():
 
 def connect(scheduler: str):
     """A Dask executor for ADDRESS or local:N, checked (reachable, workers present, same versions)."""
-    from gdcli.experiments.batch import JOBS_PER_CORE
+    from gdcli.experiments.executors import JOBS_PER_CORE
 
     distributed = _import_distributed()
     cluster = None

@@ -14,6 +14,7 @@ from typing import Iterator
 from gdcli.experiments.tasks import PointOutcome, PointTask, run_point
 
 GRACE = 2.0  # seconds a running task gets after Ctrl-C to hand back its partial result
+JOBS_PER_CORE = 4  # workers beyond this many per core only add memory and contention
 
 
 class Serial:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from gdcli.experiments.checks import CheckResult, evaluate, tokens
 from gdcli.experiments.schema import Experiment
+from gdcli.experiments.shapes import path_text
 from gdcli.experiments.tasks import PointOutcome, PointTask
 
 # Outcomes a run can reach that are not a pass unless an `expect:` check names them.
@@ -103,10 +104,6 @@ def bad_outcomes(doc, prefix: tuple = ()) -> list[tuple[tuple, str]]:
     return found
 
 
-def _path_text(path: tuple) -> str:
-    return "".join(f"[{p}]" if p.isdigit() else ("." if i else "") + p for i, p in enumerate(path))
-
-
 def _finish(exp: Experiment, outcomes: list[PointOutcome], out_dir: Path, interrupted: bool) -> ExperimentResult:
     """Write one experiment's files and result.json from its outcomes; decide its status."""
     from gdcli.render.output import write_atomic
@@ -138,8 +135,8 @@ def _finish(exp: Experiment, outcomes: list[PointOutcome], out_dir: Path, interr
         status = "passed" if all(c.passed for c in checks) and not unexpected else "failed"
         if unexpected:
             path, what = unexpected[0]
-            error = (f"{_path_text(path)}: {what}, and no expect: check names it "
-                     f"(add {{path: {_path_text(path)}, equals: ...}} if that is the expected outcome)")
+            error = (f"{path_text(path)}: {what}, and no expect: check names it "
+                     f"(add {{path: {path_text(path)}, equals: ...}} if that is the expected outcome)")
     result_json = folder_of(exp, out_dir, 0).parent / "result.json" if len(exp.runs) > 1 else out_dir / exp.name / "result.json"
     _write_json(result_json, {"name": exp.name, "command": exp.command, "file": exp.path, "status": status,
                               "seed": exp.seed, "error": error, "checks": checks, "result": doc})

@@ -16,7 +16,7 @@ from gdcli.commands.common import suggest
 from gdcli.commands import COMMANDS, command_module
 from gdcli.errors import ConfigError
 from gdcli.experiments.checks import Check, parse_checks
-from gdcli.experiments.tasks import _FLAG, yaml_words
+from gdcli.experiments.tasks import FLAG, yaml_words
 from gdcli.commands.yamlio import load_yaml
 
 TOP_KEYS = {"name", "command", "description", "seed", "sweep", "expect"}
@@ -237,7 +237,7 @@ def _command_checks(module, values: dict, data, run: dict, at, path: str) -> lis
         validate(module.OPTIONS(**values))
     except GdcliError as exc:
         names = {f.name for f in dataclasses.fields(module.OPTIONS)}
-        flags = [m.group(1).replace("-", "_") for m in _FLAG.finditer(exc.message)]
+        flags = [m.group(1).replace("-", "_") for m in FLAG.finditer(exc.message)]
         message = yaml_words(exc.message, names)  # YAML keys, not CLI flags
         key = next((k for k in flags if k in data or k.replace("_", "-") in data), None)
         if key is None or key in run:

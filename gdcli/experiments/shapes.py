@@ -47,7 +47,8 @@ def _children(shape):
     return None
 
 
-def _text(tokens: list[str]) -> str:
+def path_text(tokens) -> str:
+    """('runs', '0', 'status') as runs[0].status."""
     return "".join(f"[{t}]" if t.lstrip("-").isdigit() else ("." if i else "") + t for i, t in enumerate(tokens))
 
 
@@ -59,14 +60,14 @@ def unknown_path(shape, path: tuple[str, ...]) -> str | None:
             return None
         if isinstance(shape, list):
             if not token.lstrip("-").isdigit():
-                return f"{_text(done) or 'the result'} is a list: index it like {_text(done)}[0]"
+                return f"{path_text(done) or 'the result'} is a list: index it like {path_text(done)}[0]"
             shape = shape[0]
         else:
             keys = _children(shape)
             if keys is None:
                 return None
             if token not in keys:
-                where = f" under {_text(done)}" if done else ""
+                where = f" under {path_text(done)}" if done else ""
                 return f"no field '{token}'{where}{suggest(token, keys) or '; fields: ' + ', '.join(sorted(keys)[:12])}"
             shape = keys[token]
         done.append(token)

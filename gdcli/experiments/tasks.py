@@ -48,12 +48,12 @@ class PointOutcome:
     seconds: float = 0.0
 
 
-_FLAG = re.compile(r"--([a-z][a-z0-9-]*)")
+FLAG = re.compile(r"--([a-z][a-z0-9-]*)")
 
 
 def yaml_words(message: str, names) -> str:
     """A command's message as a YAML file's author reads it: `--line-search` becomes `line_search`."""
-    return _FLAG.sub(lambda m: m.group(1).replace("-", "_") if m.group(1).replace("-", "_") in names else m.group(0),
+    return FLAG.sub(lambda m: m.group(1).replace("-", "_") if m.group(1).replace("-", "_") in names else m.group(0),
                      message)
 
 
