@@ -177,3 +177,17 @@ def test_a_check_path_that_names_nothing_is_a_validation_error(cli, tmp_path):
     err = run_error(cli, tmp_path, f)
     assert "c.yaml:6:5: expect: path 'valeu': no field 'valeu'; did you mean 'value'?" in err
     assert "c.yaml:7" not in err
+
+
+@pytest.mark.parametrize("command,line,message", [
+    ("convex\nexpression: x**2", "expect: konvex", "expect must be one of affine, strictly-convex, convex"),
+    ("convex\nexpression: x**2", "samples: 5", "samples must be between 10 and 10000000; got 5"),
+    ("gradcheck\nexpression: x**2\nat: 1", "method: centre", "method must be one of"),
+    ("grad\nexpression: x**2\nat: 1", "method: symbolik", "method must be one of symbolic"),
+    ("fractal", "resolution: 100000", "resolution must be at most 8000"),
+])
+def test_each_commands_own_checks_run_up_front(cli, tmp_path, command, line, message):
+    f = write(tmp_path, "v.yaml", f"name: v\ncommand: {command}\n{line}\n")
+    err = run_error(cli, tmp_path, f)
+    at = 2 + command.count("\n") + 1
+    assert f"v.yaml:{at}:1: {message}" in err and "--" not in err
