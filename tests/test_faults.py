@@ -233,3 +233,30 @@ def test_a_workers_bar_is_relayed_under_the_batch_bar(monkeypatch):
         assert [(t.description, t.completed, t.total) for t in outer.tasks][1] == ("  fit: epochs", 5, 5)
         progress_module.relay(sent[3])
         assert len(outer.tasks) == 1
+
+
+@pytest.mark.parametrize("batch_size", [None, "4", "4,full"])
+def test_the_fit_epoch_counter_ends_at_the_last_epoch(monkeypatch, batch_size):
+    import contextlib
+
+    from gdcli.commands import fit as fit_command
+    from gdcli.render import progress as progress_module
+
+    seen = []
+
+    @contextlib.contextmanager
+    def recording(description, total, enabled=True):
+        class Bar:
+            done = 0
+
+            def update(self, advance=1, **kwargs):
+                Bar.done += advance
+
+        yield Bar()
+        seen.append((description, Bar.done, total))
+
+    monkeypatch.setattr(progress_module, "progress", recording)
+    opts = fit_command.FitOptions(generate="2*x + 1", n=16, epochs=7, batch_size=batch_size)
+    fit_command.compute(opts)
+    runs = 1 if batch_size in (None, "4") else 2
+    assert seen == [("fit: epochs", 7 * runs, 7 * runs)]

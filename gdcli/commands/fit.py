@@ -120,7 +120,7 @@ def compute(opts: FitOptions, show_progress: bool = True):
                              classes=None if opts.classes is None else int(opts.classes))
     features, target = select(data, opts.x, opts.y)
     problem = build_problem(opts.model, data, features, target, opts.loss, float(opts.reg), opts.params)
-    total = (spec.epochs + 1) * len(sizes)
+    total = spec.epochs * len(sizes)
     with progress("fit: epochs", total, enabled=show_progress) as bar:
         result = fit(problem, data, spec, init=opts.init, batch_sizes=sizes if len(sizes) > 1 else None,
                      tick=lambda: bar.update(1))
