@@ -101,3 +101,25 @@ def test_ctrl_c_stops_a_parallel_batch(tmp_path, group):
     summary = check_summary(out, {names[0]: "passed", names[1]: "interrupted", names[2]: "interrupted",
                                   names[3]: "not run", names[4]: "not run"})
     assert summary["executor"] == "processes" and summary["jobs"] == 2
+
+
+def test_a_killed_jobs_worker_is_an_error_not_a_crash(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    names = batch(tmp_path, "fss")
+    out = tmp_path / "out"
+    proc = start(tmp_path, out, "--jobs", "2")
+    wait_for(out / names[0] / "result.json", proc)
+    victim = psutil.Process(proc.pid).children()[0]
+    victim.kill()
+    try:
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 2, stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr
+    summary = json.loads((out / "summary.json").read_text())
+    statuses = {e["name"]: (e["status"], e["error"]) for e in summary["experiments"]}
+    assert statuses[names[0]] == ("passed", None)
+    assert {statuses[n][0] for n in names[1:]} == {"error"}
+    assert all("a worker process died" in statuses[n][1] for n in names[1:])

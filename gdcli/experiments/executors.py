@@ -11,6 +11,8 @@ import os
 import signal
 from typing import Iterator
 
+from concurrent.futures.process import BrokenProcessPool
+
 from gdcli.experiments.tasks import PointOutcome, PointTask, run_point
 
 GRACE = 2.0  # seconds a running task gets after Ctrl-C to hand back its partial result
@@ -47,7 +49,7 @@ class Processes:
         self.jobs = jobs
         self.progress = multiprocessing.Queue()
         self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=start_worker, initargs=(self.progress,))
-        self.futures, self.seen = [], set()
+        self.futures, self.seen = {}, set()
         self.relay = threading.Thread(target=self._relay, daemon=True)
         self.relay.start()
 
@@ -61,10 +63,15 @@ class Processes:
     def run(self, tasks):
         from concurrent.futures import as_completed
 
-        self.futures = [self.pool.submit(run_point, task, folder) for task, folder in tasks]
+        self.futures = {self.pool.submit(run_point, task, folder): task for task, folder in tasks}
         for fut in as_completed(self.futures):
             self.seen.add(fut)
-            yield fut.result()
+            try:
+                yield fut.result()
+            except BrokenProcessPool:  # a worker died (killed, out of memory): its points and the rest are lost
+                task = self.futures[fut]
+                yield PointOutcome(task.experiment, task.point, "error",
+                                   error="a worker process died while running this point (killed or out of memory)")
 
     def stop(self) -> list[PointOutcome]:
         from concurrent.futures import wait
@@ -93,6 +100,8 @@ class Processes:
                 proc.kill()
         self.progress.put(None)
         self.relay.join(timeout=GRACE)
+        # A worker killed while writing may hold the queue's lock: never let the exit wait on the queue.
+        self.progress.cancel_join_thread()
         self.progress.close()
 
     def describe(self) -> dict:
