@@ -16,7 +16,7 @@ def run(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Run independent experiments in this many processes.")] = 1,
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", help="Run on a Dask cluster: ADDRESS (tcp://host:8786) or local:N for N local workers "
-                            "(needs pip install 'gdcli[cluster]').", show_default=False)] = None,
+                            "(needs pip install 'gdcli\\[cluster]').", show_default=False)] = None,
     allow_code: Annotated[bool, typer.Option(
         "--allow-code", help="Allow experiments that import your Python (gradcheck's function: module:name).")] = False,
     json: common.Json = None,
@@ -29,6 +29,8 @@ def run(
     Example:
 
         gdcli run experiments/ --out results --jobs 2
+
+        gdcli run experiments/ --scheduler tcp://10.0.0.5:8786
     """
     with common.exit_codes():
         from gdcli.errors import ConfigError
