@@ -17,7 +17,9 @@ import pytest
 distributed = pytest.importorskip("distributed", reason="the cluster extra: pip install -e '.[test,cluster]'")
 
 DASK = str(Path(sys.executable).with_name("dask"))
-TIMING = {"seconds", "points_per_second"}  # the only fields allowed to differ between two runs
+TIMING = {"seconds", "points_per_second"}
+# Without --dashboard-address, even --no-dashboard leaves an HTTP server listening on every interface.
+LOOPBACK_HTTP = ["--no-dashboard", "--dashboard-address", "127.0.0.1:0"]  # the only fields allowed to differ between two runs
 
 EXPERIMENTS = {
     "grad.yaml": "name: grad\ncommand: grad\nexpression: 2*w0**2 + 3*w1**2\nat: {w0: 3, w1: 4}\n"
@@ -48,6 +50,17 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
 
 
+def listening(pids) -> list[str]:
+    """The addresses every socket of these processes (and their children) listens on."""
+    psutil = pytest.importorskip("psutil")
+    found = []
+    for pid in pids:
+        p = psutil.Process(pid)
+        for q in [p, *p.children(recursive=True)]:
+            found += [c.laddr.ip for c in q.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    return found
+
+
 @contextlib.contextmanager
 def dask_cluster(folder: Path, workers: int = 2):
     """A scheduler and `workers` worker processes (no nanny: the PID is the worker), on 127.0.0.1 only."""
@@ -57,15 +70,17 @@ def dask_cluster(folder: Path, workers: int = 2):
         port = free_port()
         address = f"tcp://127.0.0.1:{port}"
         procs.append(subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                                       "--no-dashboard"], stdout=log, stderr=log, start_new_session=True))
+                                       *LOOPBACK_HTTP], stdout=log, stderr=log, start_new_session=True))
         for i in range(workers):
             procs.append(subprocess.Popen([DASK, "worker", address, "--host", "127.0.0.1", "--no-nanny",
-                                           "--nthreads", "1", "--no-dashboard", "--name", f"w{i}"],
+                                           "--nthreads", "1", *LOOPBACK_HTTP, "--name", f"w{i}"],
                                           stdout=log, stderr=log, start_new_session=True))
         with distributed.Client(address, timeout=60, set_as_default=False) as client:
             client.wait_for_workers(workers, timeout=120)
             info = client.scheduler_info(n_workers=-1)["workers"]
         assert all(w.startswith("tcp://127.0.0.1:") for w in info)
+        servers = listening([p.pid for p in procs])
+        assert servers and set(servers) == {"127.0.0.1"}
         pids = {w["name"]: w["pid"] if "pid" in w else None for w in info.values()}
         yield address, procs[1:], pids
     finally:
@@ -195,6 +210,14 @@ def test_a_local_cluster_for_the_run(cli, tmp_path):
     assert doc["scheduler"] == "local:2" and [e["status"] for e in doc["experiments"]] == ["passed", "passed"]
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["scheduler_address"].startswith("tcp://127.0.0.1:")
+    from gdcli.experiments.cluster import connect  # and every server of the local cluster is on loopback
+
+    executor, _ = connect("local:1")
+    try:
+        ours = listening([os.getpid()])
+    finally:
+        executor.close()
+    assert ours and set(ours) == {"127.0.0.1"}
     assert cli("run", batch, "--out", tmp_path / "out", "--scheduler", "local:0").exit_code == 2
     assert cli("run", batch, "--out", tmp_path / "out", "--scheduler", "local:2", "--jobs", "2").exit_code == 2
 

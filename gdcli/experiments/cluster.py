@@ -44,8 +44,10 @@ def connect(scheduler: str):
         limit = JOBS_PER_CORE * (os.cpu_count() or 1)
         if not 1 <= n <= limit:
             raise UsageError(f"--scheduler local:N: N must be between 1 and {limit} on this machine; got {n}")
+        # Every server on loopback: the scheduler's and workers' HTTP servers too (None would still open :8787).
         cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                           dashboard_address=None, silence_logs=50)
+                                           dashboard_address="127.0.0.1:0",
+                                           worker_dashboard_address="127.0.0.1:0", silence_logs=50)
         address = cluster.scheduler_address
     else:
         address = scheduler if "://" in scheduler else f"tcp://{scheduler}"
