@@ -95,6 +95,11 @@ def cluster(tmp_path_factory):
         yield running
 
 
+def gdcli_run(batch: Path, out: Path, address: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "gdcli", "run", str(batch), "--out", str(out), "--scheduler", address],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def wait_until(done, proc: subprocess.Popen, timeout: float = 300) -> None:
     """Poll until done() while the run is alive (a guard against a hang, not a timing claim)."""
     deadline = time.monotonic() + timeout
@@ -152,8 +157,7 @@ def test_a_worker_killed_mid_run_loses_no_experiment(tmp_path):
     batch = write_batch(tmp_path / "exp", files)
     out = tmp_path / "out"
     with dask_cluster(tmp_path) as (address, workers, _):
-        proc = subprocess.Popen([sys.executable, "-m", "gdcli", "run", str(batch), "--out", str(out),
-                                 "--scheduler", address], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = gdcli_run(batch, out, address)
         try:
             wait_until(lambda: list(out.glob("*/result.json")), proc)
             os.kill(workers[0].pid, signal.SIGKILL)  # mid-run: the other worker is left to finish the batch
@@ -228,8 +232,7 @@ def test_ctrl_c_cancels_the_cluster_tasks_and_keeps_the_summary(tmp_path):
     batch = write_batch(tmp_path / "exp", files)
     out = tmp_path / "out"
     with dask_cluster(tmp_path) as (address, _, _):
-        proc = subprocess.Popen([sys.executable, "-m", "gdcli", "run", str(batch), "--out", str(out),
-                                 "--scheduler", address], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = gdcli_run(batch, out, address)
         try:
             wait_until((out / "a" / "result.json").exists, proc)
             time.sleep(1.0)
