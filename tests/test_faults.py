@@ -109,8 +109,10 @@ def test_a_reader_that_closes_the_pipe(json):
     (["descend", "x**2", "--start", "1", "--stpe", "1"], "error: no such option --stpe (did you mean --steps?)"),
     (["grad", "x", "--at", "1", "--method"], "error: option '--method' requires an argument"),
     (["bogus"], "error: no such command 'bogus' (see gdcli --help)"),
-    (["fit", "--generate", "2*x", "--seed", "-1"],
-     "error: invalid value for '--seed': -1 is not in the range x>=0 (see gdcli fit --help)"),
+    (["fit", "--generate", "2*x", "--seed", "-1"], "error: --seed must be >= 0; got -1"),
+    (["gradcheck", "x**2", "--at", "random", "--seed", "-3"], "error: --seed must be a whole number >= 0; got -3"),
+    (["convex", "x**2", "--seed", "-1"], "error: --seed must be >= 0; got -1"),
+    (["fractal", "--seed", "-1"], "error: --seed must be"),
     (["run", "x.yaml", "--jobs", "0"], "error: --jobs must be at least 1; got 0"),
     (["run", "x.yaml", "--jobs", "100000"], "error: --jobs 100000 is more than 4 per core on this machine"),
 ])

@@ -23,7 +23,7 @@ Json = Annotated[Optional[bool], typer.Option("--json", help="Print one JSON doc
 Config = Annotated[Optional[Path], typer.Option("--config", help="Read options from a YAML file; flags given here override it.", show_default=False)]
 Vars = Annotated[Optional[str], typer.Option("--vars", help="Variable order, e.g. w1,w0 (default: natural sort).", show_default=False)]
 At = Annotated[Optional[str], typer.Option("--at", help="The point: w0=3,w1=4, or 3,4 in variable order.", show_default=False)]
-Seed = Annotated[Optional[int], typer.Option("--seed", min=0, help="Random seed (default 0).", show_default=False)]
+Seed = Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0).", show_default=False)]
 Plot = Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG plot to this file.", show_default=False)]
 Expr = Annotated[Optional[str], typer.Argument(help="The expression, e.g. \"2*w0**2 + 3*w1**2\".", show_default=False)]
 # The optimisers' hyper-parameters, shared by descend and fit (gdcli/engine/optim/transforms.py).
