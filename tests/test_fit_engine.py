@@ -161,9 +161,9 @@ def test_interrupt_keeps_parameters_reached_so_far():
     p = problem_for(FIVE, "w*x + b", "sse")
     calls = {"n": 0}
 
-    def tick():
+    def tick():  # once per finished epoch (1, 2, 3, ...), not for the start
         calls["n"] += 1
-        if calls["n"] == 4:
+        if calls["n"] == 3:
             raise KeyboardInterrupt
 
     r = fit(p, FIVE, TrainSpec(lr=0.01, epochs=100), init="w=1.5,b=1", tick=tick)

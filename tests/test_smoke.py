@@ -43,4 +43,4 @@ def test_expression_may_start_with_a_minus(cli, args, key, expected):
 def test_leading_minus_keeps_help_and_option_typo_errors(cli):
     assert "Usage: gdcli grad" in cli("grad", "-h").stdout
     r = cli("descend", "x**2", "--start", "1", "--lrr", "0.1")
-    assert r.exit_code == 2 and "No such option: --lrr" in r.stderr
+    assert r.exit_code == 2 and r.stderr == "error: no such option --lrr (did you mean --lr?)\n"

@@ -25,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=common.Group,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

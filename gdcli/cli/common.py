@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import traceback
@@ -12,9 +13,8 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from gdcli.commands.common import build_options
-from gdcli.errors import GdcliError
+from gdcli.errors import GdcliError, safe_text
 
-ISSUES_URL = "https://github.com/gdcli/gdcli/issues"
 DEBUG = {"on": bool(os.environ.get("GDCLI_DEBUG"))}
 
 
@@ -67,9 +67,53 @@ class ExpressionCommand(typer.core.TyperCommand):
         return super().parse_args(ctx, kept)
 
 
+def issues_url() -> str:
+    """The issue tracker declared in pyproject.toml ([project.urls] Issues), read from the installed metadata."""
+    from importlib import metadata
+
+    try:
+        for entry in metadata.metadata("gdcli").get_all("Project-URL") or []:
+            label, _, url = entry.partition(",")
+            if label.strip().lower() in ("issues", "bug tracker", "tracker"):
+                return url.strip()
+    except metadata.PackageNotFoundError:
+        pass
+    return "the gdcli issue tracker (see pyproject.toml)"
+
+
+def cannot_write(exc: OSError) -> str:
+    name = exc.filename if exc.filename is not None else "<stdout>"
+    return f"error: cannot write {safe_text(str(name))}: {exc.strerror or exc}"
+
+
+def check_writable_folder(folder: Path) -> None:
+    """Make the output folder and write a probe file in it, so that a file in the way, a read-only file system
+    or a missing permission is one line (exit 2) before any work is done."""
+    import tempfile
+
+    from gdcli.errors import OutputError
+
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except FileExistsError:
+        raise OutputError(f"cannot write {folder}: a file of that name is in the way") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write {folder}: {exc.strerror or exc}") from None
+
+
+def quiet_stdout() -> None:
+    """After the reader of our stdout went away: send what is left to /dev/null so the exit is silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 @contextlib.contextmanager
-
-
 def exit_codes():
     """The one place errors become exit codes (SPEC §4)."""
     try:
@@ -77,20 +121,111 @@ def exit_codes():
     except typer.Exit:
         raise
     except GdcliError as exc:
-        sys.stdout.flush()
+        _flush_quietly()
         print(exc.render(), file=sys.stderr)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         raise typer.Exit(130) from None
+    except BrokenPipeError:  # the reader closed the pipe (`| head -1`): a normal end
+        quiet_stdout()
+        raise typer.Exit(0) from None
+    except SystemExit as exc:  # Rich turns a closed pipe into SystemExit(1) after silencing stdout
+        if isinstance(exc.__context__, BrokenPipeError):
+            raise typer.Exit(0) from None
+        raise
+    except OSError as exc:
+        if exc.errno in WRITE_ERRNOS:
+            print(cannot_write(exc), file=sys.stderr)
+            raise typer.Exit(2) from None
+        _internal(exc)
+    except MemoryError:
+        print("error: out of memory: ask for less (fewer points, samples or rows)", file=sys.stderr)
+        raise typer.Exit(2) from None
     except Exception as exc:  # a bug: say so briefly, the traceback only with --debug
-        if DEBUG["on"]:
-            traceback.print_exc()
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        print(f"internal error: {type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno}); "
-              f"please report it at {ISSUES_URL}" + ("" if DEBUG["on"] else " (rerun with --debug for the traceback)"),
-              file=sys.stderr)
-        raise typer.Exit(3) from None
+        _internal(exc)
+
+
+def _flush_quietly() -> None:
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, OSError):
+        quiet_stdout()
+
+
+def _internal(exc: Exception):
+    if DEBUG["on"]:
+        traceback.print_exc()
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    print(f"internal error: {type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno}); "
+          f"please report it at {issues_url()}" + ("" if DEBUG["on"] else " (rerun with --debug for the traceback)"),
+          file=sys.stderr)
+    raise typer.Exit(3) from None
+
+
+# Errors that mean the place we write to cannot take the file: the environment, not a bug (exit 2).
+WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR, errno.EDQUOT,
+                errno.EFBIG, errno.ENAMETOOLONG}
+
+
+def _usage_line(exc) -> str:
+    """Click's usage errors as the one line the README promises."""
+    from typer._click import exceptions as click_exceptions
+
+    if isinstance(exc, click_exceptions.NoSuchOption):
+        import difflib
+
+        best = difflib.get_close_matches(exc.option_name, list(exc.possibilities or ()), n=1, cutoff=0)
+        hint = f" (did you mean {best[0]}?)" if best else ""
+        command = f"; see {exc.ctx.command_path} --help" if exc.ctx is not None and not hint else ""
+        return f"error: no such option {safe_text(exc.option_name)}{hint}{command}"
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    message = " ".join(message.split()).rstrip(".")
+    message = message[:1].lower() + message[1:]
+    where = f" (see {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) is not None else ""
+    return f"error: {safe_text(message)}{where}"
+
+
+def _take_debug(args: list[str]) -> tuple[list[str], bool]:
+    """`--debug` is accepted anywhere before `--`, after the subcommand too."""
+    cut = args.index("--") if "--" in args else len(args)
+    head = [a for a in args[:cut] if a != "--debug"]
+    return head + args[cut:], len(head) != cut
+
+
+class Group(typer.core.TyperGroup):
+    """The app's group: one-line usage errors (exit 2), `--debug` anywhere, a closed pipe is a normal end (exit 0),
+    and stdout that cannot be written (/dev/full) is exit 2 with one line."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from typer._click import exceptions as click_exceptions
+
+        args, debug = _take_debug(list(sys.argv[1:] if args is None else args))
+        if debug:
+            DEBUG["on"] = True
+        try:
+            try:
+                rv = super().main(args, prog_name or "gdcli", complete_var, standalone_mode=False, **extra)
+                code = rv if type(rv) is int else 0
+            except click_exceptions.ClickException as exc:
+                print(_usage_line(exc), file=sys.stderr)
+                code = exc.exit_code
+            except typer.Abort:
+                print("interrupted", file=sys.stderr)
+                code = 130
+            sys.stdout.flush()
+        except BrokenPipeError:
+            quiet_stdout()
+            code = 0
+        except OSError as exc:
+            if exc.errno not in WRITE_ERRNOS:
+                raise
+            quiet_stdout()
+            print(cannot_write(exc), file=sys.stderr)
+            code = 2
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
 
 def say_picture(result, plot, json) -> None:

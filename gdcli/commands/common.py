@@ -25,7 +25,7 @@ def budget(opts):
 
 
 # Keys an experiment file may carry besides a command's options.
-EXPERIMENT_KEYS = {"name", "command", "expect", "sweep", "description", "seed"}
+EXPERIMENT_KEYS = {"name", "command", "expect", "sweep", "description", "seed", "expected_outcomes"}
 
 
 def suggest(word: str, choices) -> str:

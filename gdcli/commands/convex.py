@@ -30,12 +30,13 @@ class ConvexOptions:
 
 
 OPTIONS = ConvexOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.convex.proof:ConvexResult"  # its document's shape: `expect:` paths are checked against it up front
+OUTPUTS = ("plot",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 
-def _decide(opts: ConvexOptions):
-    from gdcli.engine.convex.proof import ALIASES, EXPECTATIONS, decide_convexity, satisfies
-    from gdcli.expr import compile_expression
-    from gdcli.render.progress import progress
+def validate(opts: ConvexOptions):
+    """The option values, checked before any work (compute does the same; `gdcli run` before anything runs)."""
+    from gdcli.engine.convex.proof import ALIASES, EXPECTATIONS
 
     expect = None
     if opts.expect is not None:
@@ -49,6 +50,17 @@ def _decide(opts: ConvexOptions):
         raise UsageError("--samples and --seed must be integers") from None
     if not 10 <= samples <= 10_000_000:
         raise UsageError(f"--samples must be between 10 and 10000000; got {samples}")
+    if seed < 0:
+        raise UsageError(f"--seed must be >= 0; got {seed}")
+    return expect, samples, seed
+
+
+def _decide(opts: ConvexOptions):
+    from gdcli.engine.convex.proof import decide_convexity, satisfies
+    from gdcli.expr import compile_expression
+    from gdcli.render.progress import progress
+
+    expect, samples, seed = validate(opts)
     budget = common.budget(opts)
     with budget.step("parsing"):
         expr = compile_expression(opts.expression, opts.vars)

@@ -44,6 +44,15 @@ class DescendOptions:
 
 DescendOptions.ONE_OF = (("start", "start_grid"),)  # the YAML check names `start` when neither is given
 OPTIONS = DescendOptions  # the options dataclass the YAML runner builds for this command
+OUTPUTS = ("plot", "csv", "animate")  # options that name files: in a YAML experiment, file names inside results/<name>/
+# The document's shape (render/descend.py's descend_document): `expect:` paths are checked against it up front.
+# A basin map (--start-grid) has its own keys (commands/descend_maps.py's basin_document).
+RESULT = {"expression": None, "variables": None, "start": None, "interrupted": None, "regime_prediction": None,
+          "files": None, "stability_map": None, "animation": None,
+          "runs": [{k: None for k in ("optimizer", "lr", "line_search", "status", "steps", "final", "diverged",
+                                      "oscillating", "damping", "regime", "settings", "history", "stationary")}],
+          **{k: None for k in ("basins", "diverged", "grid", "labels", "not_converged", "settings", "starts",
+                               "unclustered")}}
 
 
 @dataclass(frozen=True)
@@ -161,16 +170,9 @@ def _interruptible():
     return flag, lambda: signal.signal(signal.SIGINT, previous)
 
 
-def compute(opts: DescendOptions) -> DescendResult:
-    import contextlib
-
-    from gdcli.engine.optim.descent import Step
-    from gdcli.engine.optim.record import Keep
-    from gdcli.engine.optim.sweep import descend
+def validate(opts: DescendOptions):
+    """The expression, the start and every setting, checked before anything runs (compute does the same)."""
     from gdcli.expr import compile_expression, parse_point
-    from gdcli.render.descend_files import stream_csv
-    from gdcli.render.descend import HEAD, MANY_RUNS, TAIL
-    from gdcli.render.progress import progress
 
     budget = common.budget(opts)
     with budget.step("parsing"):
@@ -179,6 +181,21 @@ def compute(opts: DescendOptions) -> DescendResult:
         raise UsageError(f"'{opts.expression}' has no variables to descend on")
     runs = settings(opts)
     _check_pictures(opts, len(expr.variables))
+    x0 = None if opts.start_grid is not None else parse_point(opts.start, expr.variables, "--start")
+    return expr, x0, runs, budget
+
+
+def compute(opts: DescendOptions) -> DescendResult:
+    import contextlib
+
+    from gdcli.engine.optim.descent import Step
+    from gdcli.engine.optim.record import Keep
+    from gdcli.engine.optim.sweep import descend
+    from gdcli.render.descend_files import stream_csv
+    from gdcli.render.descend import HEAD, MANY_RUNS, TAIL
+    from gdcli.render.progress import progress
+
+    expr, x0, runs, budget = validate(opts)
     with budget.step("symbolic differentiation"):  # the loop's evaluators, built before the first step
         expr._fg_np, expr.fast_value_and_grad  # noqa: B018 - building them is the work the budget bounds
     with budget.step("the symbolic Hessian"):  # Newton's steps, the curvature table and the start's class
@@ -191,7 +208,6 @@ def compute(opts: DescendOptions) -> DescendResult:
             return compute_basins(opts, expr, runs, flag)
         finally:
             restore()
-    x0 = parse_point(opts.start, expr.variables, "--start")
     # a sweep of many runs keeps the rows its table shows; one run or a few keep the first and last 64
     few = len(runs) <= MANY_RUNS
     keep = Keep(every=opts.every, all_rows=bool(opts.all), head=64 if few else HEAD, tail=64 if few else TAIL)

@@ -54,6 +54,8 @@ class FitOptions:
 
 
 OPTIONS = FitOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.learn.pipeline:FitResult"  # its document's shape: `expect:` paths are checked against it up front
+OUTPUTS = ("plot", "landscape", "save_params")  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 
 def batch_sizes(value) -> list[int | None]:
@@ -81,19 +83,23 @@ def batch_sizes(value) -> list[int | None]:
     return sizes
 
 
-def compute(opts: FitOptions, show_progress: bool = True):
-    from gdcli.engine.learn.data import generate_data, select
-    from gdcli.engine.learn.pipeline import fit
-    from gdcli.engine.learn.models import build_problem
-    from gdcli.engine.learn.networks import build_network, is_dense
+MAX_ROWS = 10_000_000  # generated rows: beyond this the data alone would not fit in memory
+
+
+def validate(opts: FitOptions):
+    """The checks that need no data: compute runs them first, and `gdcli run` before anything runs."""
+    from gdcli.engine.learn.models import SHORTHANDS, expand_shorthand
     from gdcli.engine.learn.spec import TrainSpec, check_spec
     from gdcli.errors import UsageError
-    from gdcli.render.progress import progress
 
     if (opts.data is None) == (opts.generate is None):
         raise UsageError("give exactly one of --data FILE or --generate EXPR")
     if opts.epochs < 0:
         raise UsageError("--epochs must be >= 0")
+    if opts.seed < 0:
+        raise UsageError(f"--seed must be >= 0; got {opts.seed}")
+    if opts.generate is not None and not 1 <= opts.n <= MAX_ROWS:
+        raise UsageError(f"--n must be between 1 and {MAX_ROWS:,} rows; got {opts.n:,}")
     sizes = batch_sizes(opts.batch_size)
     if opts.plot is not None:
         from gdcli.render.output import picture_path
@@ -109,10 +115,27 @@ def compute(opts: FitOptions, show_progress: bool = True):
                      beta1=float(opts.beta1), beta2=float(opts.beta2), eps=float(opts.eps),
                      rmsprop_alpha=float(opts.rmsprop_alpha),
                      step_size=None if opts.step_size is None else float(opts.step_size))
-    check_spec(spec)  # refuse bad options before reading a large file
+    check_spec(spec)
     check_early(opts)
     if opts.classes is not None and opts.generate is None:
         raise UsageError("--classes makes class labels for --generate; a data file brings its own")
+    if isinstance(opts.model, str) and opts.model.startswith("poly:"):
+        expand_shorthand(opts.model, ("x",), 1)  # the degree's checks, before any data is read
+    elif isinstance(opts.model, str) and ":" in opts.model and not opts.model.startswith("mlp:"):
+        raise UsageError(f"--model: unknown shorthand '{opts.model}'; use one of {', '.join(SHORTHANDS)} "
+                         "or an expression")
+    return sizes, spec
+
+
+def compute(opts: FitOptions, show_progress: bool = True):
+    from gdcli.engine.learn.data import generate_data, select
+    from gdcli.engine.learn.pipeline import fit
+    from gdcli.engine.learn.models import build_problem
+    from gdcli.engine.learn.networks import build_network, is_dense
+    from gdcli.errors import UsageError
+    from gdcli.render.progress import progress
+
+    sizes, spec = validate(opts)  # refuse bad options before reading a large file
     if opts.data is not None:
         data = read_data(opts.data, opts.labels)
     else:
@@ -131,7 +154,7 @@ def compute(opts: FitOptions, show_progress: bool = True):
                                 opts.task)
     else:
         problem = build_problem(opts.model, data, features, target, opts.loss, float(opts.reg), opts.params)
-    total = (spec.epochs + 1) * len(sizes)
+    total = spec.epochs * len(sizes)
     with progress("fit: epochs", total, enabled=show_progress) as bar:
         result = fit(problem, data, spec, init=opts.init, batch_sizes=sizes if len(sizes) > 1 else None,
                      tick=lambda: bar.update(1), test=test)

@@ -35,6 +35,8 @@ class FractalOptions:
 
 
 OPTIONS = FractalOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.chaos.panels:FractalResult"  # its document's shape: `expect:` paths are checked against it up front
+OUTPUTS = ("out",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 DEFAULT_LR = 0.65
 MAX_RESOLUTION = 8000
 
@@ -98,11 +100,9 @@ def _lrs(value) -> list[float]:
     return out
 
 
-def compute(opts: FractalOptions):
+def validate(opts: FractalOptions):
+    """Every option checked before any work (compute does the same; `gdcli run` before anything runs)."""
     from gdcli.engine.chaos.game import parse_window
-    from gdcli.engine.chaos.panels import fractal
-    from gdcli.engine.chaos.problem import SEED_X, SEED_Y, problem
-    from gdcli.render.progress import progress
 
     lrs = _lrs(opts.lr)
     points = _count(opts.points, "points", 1)
@@ -130,6 +130,15 @@ def compute(opts: FractalOptions):
         from gdcli.expr import parse_vector
 
         start = parse_vector(opts.start, 2, "--start")
+    return lrs, points, burn_in, batch_size, resolution, seed, window, out, start, workers
+
+
+def compute(opts: FractalOptions):
+    from gdcli.engine.chaos.panels import fractal
+    from gdcli.engine.chaos.problem import SEED_X, SEED_Y, problem
+    from gdcli.render.progress import progress
+
+    lrs, points, burn_in, batch_size, resolution, seed, window, out, start, workers = validate(opts)
     X, y = read_samples(opts.data) if opts.data is not None else (SEED_X, SEED_Y)
     prob = problem(X, y)
 
@@ -162,6 +171,8 @@ def artifacts(result, opts: FractalOptions, out_dir) -> list[Path]:
     """The density image into out_dir (for the YAML batch runner)."""
     from gdcli.render.fractal import write_image
 
+    if result.image and Path(result.image).parent == Path(out_dir):  # compute wrote it there already
+        return [Path(result.image)]
     name = Path(opts.out).name if opts.out else "fractal.png"
     return [write_image(result, Path(out_dir) / name, opts.colormap, opts.log_density)]
 

@@ -27,14 +27,23 @@ class GradOptions:
 
 
 OPTIONS = GradOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.calculus.derivatives:GradResult"  # its document's shape: `expect:` paths are checked against it up front
+OUTPUTS = ("plot",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 
-def compute(opts: GradOptions):
-    from gdcli.engine.calculus.derivatives import GRAD_METHODS, gradient_at
-    from gdcli.expr import compile_expression, parse_vector
+def validate(opts: GradOptions) -> None:
+    """The option values, checked before any work (compute does the same; `gdcli run` before anything runs)."""
+    from gdcli.engine.calculus.derivatives import GRAD_METHODS
 
     if opts.method not in GRAD_METHODS:
         raise UsageError(f"--method must be one of {', '.join(GRAD_METHODS)}; got '{opts.method}'{common.suggest(opts.method, GRAD_METHODS)}")
+
+
+def compute(opts: GradOptions):
+    from gdcli.engine.calculus.derivatives import gradient_at
+    from gdcli.expr import compile_expression, parse_vector
+
+    validate(opts)
     budget = common.budget(opts)
     with budget.step("parsing"):
         expr = compile_expression(opts.expression, opts.vars)

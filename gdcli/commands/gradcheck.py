@@ -39,6 +39,16 @@ class GradcheckOptions:
 
 
 OPTIONS = GradcheckOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.calculus.gradcheck:GradcheckResult"  # its document's shape: `expect:` paths are checked against it up front
+OUTPUTS = ("plot",)  # options that name files: in a YAML experiment, file names inside results/<name>/
+
+
+def uses_code(values: dict) -> bool:
+    """Does this run import the user's Python (`function:` or `gradient:` as module:name)?"""
+    from gdcli.engine.calculus.usercode import is_reference
+
+    return values.get("function") is not None or (isinstance(values.get("gradient"), str)
+                                                   and is_reference(values["gradient"]))
 
 
 def _choice(value, choices, flag):
@@ -100,13 +110,13 @@ def _hand_gradient(opts, expr, x):
     return np.array(values), "--gradient " + ", ".join(p.strip() for p in parts)
 
 
-def compute(opts: GradcheckOptions):
-    import numpy as np
+MAX_DIM = 100_000  # central differences cost 2·dim evaluations, each of size dim
 
-    from gdcli.engine.calculus.gradcheck import DTYPES, check_gradient, expression_function
-    from gdcli.engine.calculus.kinks import find_kinks
+
+def validate(opts: GradcheckOptions):
+    """The option values, checked before any work (compute does the same; `gdcli run` before anything runs)."""
+    from gdcli.engine.calculus.gradcheck import DTYPES
     from gdcli.engine.calculus.numdiff import METHODS
-    from gdcli.engine.calculus.usercode import is_reference, load_callable, user_function, user_gradient
     from gdcli.errors import UsageError
 
     _choice(opts.method, METHODS, "--method")
@@ -120,11 +130,25 @@ def compute(opts: GradcheckOptions):
     tol = None if opts.tol is None else _positive(opts.tol, "--tol")
     floor = None if opts.floor is None else _positive(opts.floor, "--floor")
     try:
-        dim = None if opts.dim is None else int(opts.dim)
-    except (TypeError, ValueError):
+        dim = None if opts.dim is None else int(float(opts.dim) if isinstance(opts.dim, str) else opts.dim)
+    except (TypeError, ValueError, OverflowError):
         raise UsageError(f"--dim must be a whole number; got {opts.dim!r}") from None
-    if dim is not None and dim < 1:
-        raise UsageError("--dim must be at least 1")
+    if dim is not None and not 1 <= dim <= MAX_DIM:
+        raise UsageError(f"--dim must be between 1 and {MAX_DIM:,}; got {dim:,}")
+    if isinstance(opts.seed, bool) or not isinstance(opts.seed, int) or opts.seed < 0:
+        raise UsageError(f"--seed must be a whole number >= 0; got {opts.seed!r}")
+    return h, tol, floor, dim
+
+
+def compute(opts: GradcheckOptions):
+    import numpy as np
+
+    from gdcli.engine.calculus.gradcheck import DTYPES, check_gradient, expression_function
+    from gdcli.engine.calculus.kinks import find_kinks
+    from gdcli.engine.calculus.usercode import is_reference, load_callable, user_function, user_gradient
+    from gdcli.errors import UsageError
+
+    h, tol, floor, dim = validate(opts)
     rng = np.random.default_rng(opts.seed)
     dt = DTYPES[opts.dtype]
     if (opts.expression is None) == (opts.function is None):

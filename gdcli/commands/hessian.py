@@ -24,6 +24,8 @@ class HessianOptions:
 
 
 OPTIONS = HessianOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.calculus.derivatives:HessianResult"  # its document's shape: `expect:` paths are checked against it up front
+OUTPUTS = ("plot",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 
 def compute(opts: HessianOptions):

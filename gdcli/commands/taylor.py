@@ -22,6 +22,8 @@ class TaylorOptions:
 
 
 OPTIONS = TaylorOptions  # the options dataclass the YAML runner builds for this command
+RESULT = "gdcli.engine.calculus.taylor:TaylorResult"  # its document's shape: `expect:` paths are checked against it up front
+OUTPUTS = ("plot",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 
 def _expand(opts: TaylorOptions):

@@ -73,11 +73,15 @@ def parse_checks(items, where: str = "") -> list[Check]:
 _TOKEN = re.compile(r"[^.\[\]]+|\[(-?\d+)\]")
 
 
+def tokens(path: str) -> tuple[str, ...]:
+    """`runs[0].status` and `runs.0.status` alike as ('runs', '0', 'status')."""
+    return tuple(m.group(1) if m.group(1) is not None else m.group(0) for m in _TOKEN.finditer(path))
+
+
 def lookup(doc, path: str):
     """`runs[0].final.value` or `runs.0.final.value` in a JSON-like document; KeyError if absent."""
     value = doc
-    for m in _TOKEN.finditer(path):
-        key = m.group(1) if m.group(1) is not None else m.group(0)
+    for key in tokens(path):
         if isinstance(value, list):
             value = value[int(key)]
         elif isinstance(value, dict):

@@ -104,20 +104,37 @@ def fmt_vec(v, digits: int = 6) -> str:
 
 @contextlib.contextmanager
 def atomic_open(path: str | Path, mode: str = "w"):
-    """A file written through a temporary file in the same folder and renamed into place when the block ends
-    (also on Ctrl-C, so partial results are kept), or removed when it raises anything else."""
+    """A file written through a temporary file in the same folder and renamed into place when the block ends,
+    or removed when it raises. A path that is a device or a FIFO (/dev/stdout) is written, never replaced.
+    Every failure of the file system is one OutputError: `cannot write PATH: reason` (exit 2)."""
+    import stat
+
+    from gdcli.errors import OutputError
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder")
+    tmp = None
     try:
+        if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+            with open(path, mode) as fh:
+                yield fh
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, mode) as fh:
             yield fh
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the permissions open() would
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 

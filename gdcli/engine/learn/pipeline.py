@@ -167,7 +167,7 @@ def run_one(tensors, theta0: np.ndarray, spec: TrainSpec, tick: Callable | None 
         for rec in trainer(tensors, theta0, spec):
             records.append(rec)
             times.append(time.perf_counter() - start)
-            if tick is not None:
+            if tick is not None and rec.epoch > 0:  # epoch 0 is the start: the counter runs 1..epochs
                 tick()
             # A millionfold rise over the start is divergence for any loss here; stop before it overflows.
             if not math.isfinite(rec.loss) or rec.loss > DIVERGED * max(records[0].loss, 1.0):

@@ -51,7 +51,11 @@ def check_spec(spec: TrainSpec) -> None:
     if spec.gradient not in GRADIENTS:
         raise UsageError(f"--gradient must be one of {', '.join(GRADIENTS)}; got '{spec.gradient}'")
     if spec.optimizer not in optim.OPTIMIZERS + SEARCHES:
-        raise UsageError(f"--optimizer must be one of {', '.join(optim.OPTIMIZERS + SEARCHES)}; got '{spec.optimizer}'")
+        import difflib
+
+        close = difflib.get_close_matches(str(spec.optimizer), optim.OPTIMIZERS + SEARCHES, n=1)
+        raise UsageError(f"--optimizer must be one of {', '.join(optim.OPTIMIZERS + SEARCHES)}; got '{spec.optimizer}'"
+                         + (f"; did you mean '{close[0]}'?" if close else ""))
     if spec.optimizer in SEARCHES and spec.gradient != "manual":
         raise UsageError(f"--optimizer {spec.optimizer} uses no gradient; run it with --gradient manual "
                          f"(not {spec.gradient})")
