@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gdcli.experiments.runner import run_experiment
+from gdcli.experiments.runner import run_all
 from gdcli.experiments.schema import expand_paths, load_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +90,7 @@ def test_changed_coefficients_make_the_experiments_fail(tmp_path):
         if bad is None:
             continue
         considered += 1
-        result = run_experiment(bad, tmp_path / "mutants")
+        (result,), _ = run_all([bad], tmp_path / "mutants" / path.stem)
         reason = immune(path)
         if reason:
             assert result.status == "passed", f"{path.name} claims immunity ({reason}) but its mutant fails"

@@ -12,8 +12,6 @@ from gdcli.errors import UsageError
 
 
 @dataclass
-
-
 class ConvexOptions:
     expression: str
     domain: Any = None

@@ -15,8 +15,6 @@ from gdcli.errors import UsageError
 
 
 @dataclass
-
-
 class DescendOptions:
     expression: str
     start: Any = None
@@ -56,8 +54,6 @@ RESULT = {"expression": None, "variables": None, "start": None, "interrupted": N
 
 
 @dataclass(frozen=True)
-
-
 class DescendResult:
     descent: Any  # engine.sweep.Descent
     every: Optional[int] = None

@@ -11,8 +11,6 @@ from gdcli.commands import common
 
 
 @dataclass
-
-
 class FitOptions:
     data: Any = None
     labels: Any = None

@@ -15,8 +15,6 @@ from gdcli.errors import DataError, UsageError
 
 
 @dataclass
-
-
 class FractalOptions:
     data: Any = None
     lr: Any = None  # one or more learning rates; default 0.65 (Fig. 2.12)

@@ -11,8 +11,6 @@ from gdcli.errors import UsageError
 
 
 @dataclass
-
-
 class GradOptions:
     expression: str
     at: Any = None  # may be left out when the expression has no variables

@@ -14,8 +14,6 @@ ANALYTIC = ("symbolic", "autodiff")
 
 
 @dataclass
-
-
 class GradcheckOptions:
     expression: Any = None
     at: Any = None

@@ -10,8 +10,6 @@ from gdcli.commands import common
 
 
 @dataclass
-
-
 class HessianOptions:
     expression: str
     at: Any = None  # may be left out when the expression has no variables

@@ -82,7 +82,6 @@ def basin_plot(m, path, expr) -> Path:
     else:
         fig, (ax, strip) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True, gridspec_kw={"height_ratios": [4, 1]})
         (a,) = m.axes
-        xs = a.values
         fine = np.linspace(a.lo, a.hi, 600)
         ax.plot(fine, expr.f(fine[:, None]), color="0.2", lw=1.2)
         for i, b in enumerate(m.basins):
