@@ -95,8 +95,9 @@ def check_gradient(f: Callable[[np.ndarray], np.ndarray], x, analytic, *, variab
     a = np.asarray(analytic, dtype=float)
     steps = effective_step(x, method, h, dt)
     if not steps.all():
-        raise UsageError(f"h = {float(np.min(np.abs(np.asarray(h, dtype=float)))):g} rounds to 0 in {dtype} (its smallest "
-                         f"step is {float(np.finfo(dt).smallest_subnormal):.3g}); give a larger --h")
+        given = "the step" if h is None else f"h = {float(np.min(np.abs(np.asarray(h, dtype=float)))):g}"
+        raise UsageError(f"{given} rounds to 0 in {dtype} (its smallest step is "
+                         f"{float(np.finfo(dt).smallest_subnormal):.3g}); give a larger --h")
     P = perturbed_points(x, steps, method)
     with np.errstate(all="ignore"):
         values = np.asarray(f(np.vstack([x[None, :], P])), dtype=float)
