@@ -85,6 +85,14 @@ def test_float32_is_looser(cli_json):
     assert doc["tol"] == 1e-2 and doc["passed"] is True and 1e-8 < doc["max_relative_error"] < 1e-2
 
 
+def test_float16_reports_the_stored_point(cli, cli_json):
+    doc = cli_json("gradcheck", "x**2 + y", "--at", "0.1,2", "--dtype", "float16")
+    assert doc["point"] == [0.0999755859375, 2.0] and doc["dtype"] == "float16" and doc["passed"] is True
+    assert doc["components"][0]["analytic"] == 2 * 0.0999755859375  # the gradient at the stored point, not at 0.1
+    r = cli("gradcheck", "exp(x)", "--at", "12", "--dtype", "float16")  # e^12 = 162755 > 65504
+    assert r.exit_code == 2 and "float16 holds it (at most 65504)" in r.stderr
+
+
 def test_config_file(cli_json, tmp_path):
     cfg = tmp_path / "gc.yaml"
     cfg.write_text(f"expression: '{QUAD}'\nat: {{w0: 3, w1: 4}}\ngradient: ['4*w0', '5*w1']\n")

@@ -7,6 +7,7 @@ from gdcli.engine.calculus.gradcheck import auto_floor, check_gradient, expressi
 from gdcli.engine.calculus.kinks import find_kinks
 from gdcli.engine.calculus.numdiff import approx_gradient, default_step, effective_step, per_point
 from gdcli.engine.calculus.stepsweep import fit_order, step_sweep
+from gdcli.errors import UsageError
 from gdcli.expr import compile_expression
 
 
@@ -47,6 +48,31 @@ def test_float32_numeric_side_is_float32():
     err32 = np.abs(approx_gradient(f32, x, "central", dtype=np.float32) - expr.grad(x)).max()
     err64 = np.abs(approx_gradient(expr.f, x, "central") - expr.grad(x)).max()
     assert 1e-7 < err32 < 1e-3 and err64 < 1e-9  # float32 round-off is visible, float64's is not
+
+
+def test_float16_point_value_and_step_are_numpys_float16():
+    # Seed 003: 0.1 is stored as 0.0999755859375 in float16 (2^-4 · 1638/1024, numpy's rounding is the oracle).
+    expr = compile_expression("3*x**2")
+    r = check_gradient(expression_function(expr, "float16"), [0.1], expr.grad(np.array([0.1])), variables=["x"],
+                       subject="3*x**2", analytic_source="symbolic", dtype="float16")
+    stored = np.float16(0.1)
+    assert r.point == [0.0999755859375] == [float(stored)]
+    assert r.value == float(np.float16(3) * stored**2) != float(3 * float(stored) ** 2)  # in float16 throughout
+    h = np.float16(np.finfo(np.float16).eps ** (1 / 3))
+    assert r.components[0].h == float((stored + h) - stored)  # the default step, representable at the point
+    assert r.tol == 1e-1 and r.passed is True
+    assert r.roundoff == pytest.approx(np.finfo(np.float16).eps / r.components[0].h)
+
+
+def test_float16_rejects_a_step_it_cannot_hold_and_the_sweep_stops_at_its_smallest():
+    expr = compile_expression("x**2")
+    f16 = expression_function(expr, "float16")
+    with pytest.raises(UsageError, match="rounds to 0 in float16"):
+        check_gradient(f16, [1.0], [2.0], variables=["x"], subject="x**2", analytic_source="symbolic",
+                       dtype="float16", h=1e-9)
+    s = step_sweep(f16, np.array([1.0]), np.array([2.0]), dtype=np.float16)
+    assert [row.h for row in s.rows] == [10.0**-k for k in range(1, 8)]  # 1e-8 / 2 is 0 in float16
+    assert all(np.isfinite(e) for row in s.rows for e in row.errors.values())
 
 
 def test_relative_error_and_floor():

@@ -12,8 +12,9 @@ from gdcli.engine.calculus.numdiff import combine, effective_step, perturbed_poi
 from gdcli.engine.calculus.stepsweep import Sweep
 from gdcli.errors import UsageError
 
-DTYPES = {"float64": np.float64, "float32": np.float32}
-DEFAULT_TOL = {"float64": 1e-6, "float32": 1e-2}  # float32 differences carry ~eps32^(2/3) ~ 2e-5 round-off and more
+DTYPES = {"float64": np.float64, "float32": np.float32, "float16": np.float16}
+# Central differences carry ~eps^(2/3) round-off relative to f: 2e-5 in float32, 1e-2 in float16 (eps16 = 2^-10).
+DEFAULT_TOL = {"float64": 1e-6, "float32": 1e-2, "float16": 1e-1}
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,17 @@ def check_gradient(f: Callable[[np.ndarray], np.ndarray], x, analytic, *, variab
         raise UsageError(f"{subject} has no variables, so there is no gradient to check")
     a = np.asarray(analytic, dtype=float)
     steps = effective_step(x, method, h, dt)
+    if not steps.all():
+        given = "the step" if h is None else f"h = {float(np.min(np.abs(np.asarray(h, dtype=float)))):g}"
+        raise UsageError(f"{given} rounds to 0 in {dtype} (its smallest step is "
+                         f"{float(np.finfo(dt).smallest_subnormal):.3g}); give a larger --h")
     P = perturbed_points(x, steps, method)
     with np.errstate(all="ignore"):
         values = np.asarray(f(np.vstack([x[None, :], P])), dtype=float)
     value = float(values[0])
     if not np.isfinite(value):
-        raise UsageError(f"f is not finite at the point (f = {value}); choose a point in its domain")
+        limit = "" if dt is np.float64 else f" or where {dtype} holds it (at most {float(np.finfo(dt).max):g})"
+        raise UsageError(f"f is not finite at the point (f = {value}); choose a point in its domain{limit}")
     numeric = combine(values[1:], steps, method)
     if floor is None:
         # A step below the default one must not raise the floor: its round-off is the user's to see, not to hide.

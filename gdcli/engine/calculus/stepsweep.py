@@ -59,6 +59,7 @@ def step_sweep(f: Callable[[np.ndarray], np.ndarray], x, g, *, dtype=np.float64,
     """
     x = np.asarray(x, dtype=dtype)
     g = np.asarray(g, dtype=float)
+    steps = [h for h in steps if dtype(h / 2) > 0]  # float16 holds no step below 6e-8: it would be 0, not h
     raw: list[tuple[float, dict, dict]] = []
     interrupted = False
     try:
