@@ -91,7 +91,9 @@ _GLOBALS = {"math": math, "abs": abs, "_max": _max, "_min": _min, "_sigmoid": _s
 def straight_line_source(exprs: Sequence[sp.Expr], symbols: Sequence[sp.Symbol]) -> str | None:
     """`def _fg(_a0, ...)` returning the tuple of `exprs`, or None when some node has no float form."""
     args = [sp.Symbol(f"_a{i}", real=True) for i in range(len(symbols))]
-    renamed = [sp.sympify(e).xreplace(dict(zip(symbols, args))) for e in exprs]
+    # the tree's nodes, or plain numbers (a zero partial): never text, so no sympify is needed
+    as_expr = [e if isinstance(e, sp.Basic) else (sp.Integer(e) if isinstance(e, int) else sp.Float(e)) for e in exprs]
+    renamed = [e.xreplace(dict(zip(symbols, args))) for e in as_expr]
     temps = (sp.Symbol(f"_c{i}", real=True) for i in range(10**9))
     replacements, reduced = sp.cse(renamed, symbols=temps, optimizations=None)
     printer = _Printer()
