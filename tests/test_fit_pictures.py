@@ -170,3 +170,22 @@ def test_plot_is_not_imported_without_plot_options():
 def test_bad_landscape_res_in_engine():
     with pytest.raises(UsageError):
         landscape(None, None, np.zeros(2), np.zeros(2), np.zeros((1, 2)), 0, resolution=2)
+
+
+def test_a_logistic_fit_draws_the_probability_not_the_score(cli_json, tmp_path):
+    """The data panel of a one-feature logistic fit shows σ(w·x + b), the model's P(y = 1 | x) (seed 004)."""
+    from gdcli.engine.learn.data import load_data
+    from gdcli.engine.learn.pipeline import _plot_data
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-4, 4, 200)
+    y = (rng.uniform(size=200) < 1 / (1 + np.exp(-(1.5 * x - 0.5)))).astype(int)
+    path = tmp_path / "b.csv"
+    np.savetxt(path, np.c_[x, y], delimiter=",", header="x,y", comments="", fmt=["%.6f", "%d"])
+    doc = cli_json("fit", "--data", str(path), "--model", "logistic", "--optimizer", "newton", "--epochs", "20")
+    w, b = doc["params"]["w"], doc["params"]["b"]
+    data = load_data(path)
+    problem = build_problem("logistic", data, ("x",), "y", None, 0.0)
+    d = _plot_data(problem, data, np.array([doc["params"][n] for n in problem.params]))
+    assert np.all((d["curve"] > 0) & (d["curve"] < 1))
+    assert d["curve"] == pytest.approx(1 / (1 + np.exp(-(w * d["grid"] + b))), rel=1e-9)

@@ -114,6 +114,8 @@ def _plot_data(problem: Problem | Network, data, theta: np.ndarray) -> dict | No
         x, y = x[keep], y[keep]
     grid = np.linspace(float(x.min()), float(x.max()), 400)
     curve = metrics.scores(problem, metrics.grid_data(problem, [grid]), theta)[:, 0]
+    if getattr(problem, "loss", None) == "logistic":  # the model's output is read as P(y = 1 | x) = σ(score)
+        curve = 1 / (1 + np.exp(-np.clip(curve, -700, 700)))
     truth = None
     if data.generator is not None:
         from gdcli.expr import compile_expression
