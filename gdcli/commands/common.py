@@ -21,7 +21,9 @@ def budget(opts):
     seconds = opts.time_limit
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds <= 0:
         raise UsageError(f"--time-limit must be a positive number of seconds; got {seconds!r}")
-    return Budget(float(seconds))
+    # A fifth of the budget (at most 1 s) is kept for the numeric fallback that follows a skipped step, so that
+    # the whole command, not only its symbolic part, ends within --time-limit (plus start-up).
+    return Budget(float(seconds), reserve=min(1.0, 0.2 * float(seconds)))
 
 
 # Keys an experiment file may carry besides a command's options.

@@ -42,7 +42,7 @@ def _find(opts: CriticalOptions):
     box = make_domain(expr, opts.domain) if opts.domain else None
     with progress("critical: Newton iterations", total=MAX_ITERATIONS) as bar:
         result = critical_points(expr, box, starts=opts.starts, seed=int(opts.seed),
-                                 time_limit_s=common.budget(opts).seconds, tick=bar.update)
+                                 time_limit_s=common.budget(opts).symbolic, tick=bar.update)
     return expr, box, result
 
 

@@ -33,7 +33,7 @@ def _expand(opts: TaylorOptions):
     expr = compile_expression(opts.expression, opts.vars)
     x = expr.point(opts.at)
     step = None if opts.step is None else parse_vector(opts.step, len(expr.variables), "--step")
-    return expr, taylor_polynomial(expr, x, opts.order, step=step, time_limit_s=common.budget(opts).seconds)
+    return expr, taylor_polynomial(expr, x, opts.order, step=step, time_limit_s=common.budget(opts).symbolic)
 
 
 def compute(opts: TaylorOptions):

@@ -75,9 +75,12 @@ class Budget:
     numeric fallback. The caller says what the fallback was in its notes.
     """
 
-    def __init__(self, seconds: float | None = DEFAULT_SECONDS):
+    def __init__(self, seconds: float | None = DEFAULT_SECONDS, reserve: float = 0.0):
         self.seconds = seconds if seconds and seconds > 0 else None
-        self.deadline = None if self.seconds is None else time.monotonic() + self.seconds
+        # The symbolic steps stop `reserve` seconds early, so that the numeric work after a skipped step (sampling,
+        # central differences, a Newton search) still ends within the command's budget.
+        self.symbolic = None if self.seconds is None else max(self.seconds - reserve, 0.5 * self.seconds)
+        self.deadline = None if self.symbolic is None else time.monotonic() + self.symbolic
         self.skipped: list[str] = []
 
     @contextlib.contextmanager
