@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from gdcli.commands import common
+from gdcli.errors import UsageError
 
 MAX_STARTS = 100_000
 
@@ -28,21 +29,30 @@ RESULT = "gdcli.engine.calculus.critical:CriticalResult"  # its document's shape
 OUTPUTS = ("plot",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 
+def validate(opts: CriticalOptions):
+    """The option values, checked before any work (`gdcli run` calls it before anything runs); the budget."""
+    if opts.starts is not None and not (isinstance(opts.starts, int) and 1 <= opts.starts <= MAX_STARTS):
+        raise UsageError(f"--starts must be a whole number from 1 to {MAX_STARTS}; got {opts.starts!r}")
+    if opts.plot is not None:
+        from gdcli.render.output import picture_path
+
+        picture_path(opts.plot)
+    return common.budget(opts)
+
+
 def _find(opts: CriticalOptions):
     from gdcli.engine.calculus.critical import critical_points
     from gdcli.engine.calculus.rootsearch import MAX_ITERATIONS
     from gdcli.engine.convex.domain import make_domain
-    from gdcli.errors import UsageError
     from gdcli.expr import compile_expression
     from gdcli.render.progress import progress
 
-    if opts.starts is not None and not (isinstance(opts.starts, int) and 1 <= opts.starts <= MAX_STARTS):
-        raise UsageError(f"--starts must be a whole number from 1 to {MAX_STARTS}; got {opts.starts!r}")
+    budget = validate(opts)
     expr = compile_expression(opts.expression, opts.vars)
     box = make_domain(expr, opts.domain) if opts.domain else None
     with progress("critical: Newton iterations", total=MAX_ITERATIONS) as bar:
         result = critical_points(expr, box, starts=opts.starts, seed=int(opts.seed),
-                                 time_limit_s=common.budget(opts).symbolic, tick=bar.update)
+                                 time_limit_s=budget.symbolic, tick=bar.update)
     return expr, box, result
 
 
@@ -54,7 +64,6 @@ def compute(opts: CriticalOptions):
 
 
 def _plot(result, expr, box, path: Path) -> Path:
-    from gdcli.errors import UsageError
     from gdcli.render.critical import plot_critical
 
     if len(result.variables) not in (1, 2):

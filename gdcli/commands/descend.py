@@ -193,9 +193,9 @@ def compute(opts: DescendOptions) -> DescendResult:
 
     expr, x0, runs, budget = validate(opts)
     with budget.step("symbolic differentiation"):  # the loop's evaluators, built before the first step
-        expr._fg_np, expr.fast_value_and_grad  # noqa: B018 - building them is the work the budget bounds
+        expr.build_gradient()
     with budget.step("the symbolic Hessian"):  # Newton's steps, the curvature table and the start's class
-        expr._h_np  # noqa: B018
+        expr.build_hessian()
     if opts.start_grid is not None:
         from gdcli.commands.descend_maps import compute_basins
 

@@ -26,14 +26,24 @@ RESULT = "gdcli.engine.calculus.taylor:TaylorResult"  # its document's shape: `e
 OUTPUTS = ("plot",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 
 
+def validate(opts: TaylorOptions):
+    """The option values, checked before any work (`gdcli run` calls it before anything runs); the budget."""
+    if opts.plot is not None:
+        from gdcli.render.output import picture_path
+
+        picture_path(opts.plot)
+    return common.budget(opts)
+
+
 def _expand(opts: TaylorOptions):
     from gdcli.engine.calculus.taylor import taylor_polynomial
     from gdcli.expr import compile_expression, parse_vector
 
+    budget = validate(opts)
     expr = compile_expression(opts.expression, opts.vars)
     x = expr.point(opts.at)
     step = None if opts.step is None else parse_vector(opts.step, len(expr.variables), "--step")
-    return expr, taylor_polynomial(expr, x, opts.order, step=step, time_limit_s=common.budget(opts).symbolic)
+    return expr, taylor_polynomial(expr, x, opts.order, step=step, time_limit_s=budget.symbolic)
 
 
 def compute(opts: TaylorOptions):

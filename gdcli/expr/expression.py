@@ -92,6 +92,14 @@ class Expression:
         fn = compile_straight_line([self.sym, *self.gradient_sym], self.symbols)
         return self.value_and_grad if fn is None else scalar_value_and_grad(fn, self.value_and_grad)
 
+    def build_gradient(self) -> None:
+        """Do the symbolic work behind value_and_grad now (derivatives, evaluators), e.g. under a time budget."""
+        self._fg_np, self.fast_value_and_grad  # noqa: B018 - the cached properties are the work
+
+    def build_hessian(self) -> None:
+        """Do the symbolic work behind hessian now (second derivatives, their evaluator)."""
+        self._h_np  # noqa: B018
+
     def grad(self, x) -> np.ndarray:
         return self.value_and_grad(x)[1]
 

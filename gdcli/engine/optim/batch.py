@@ -19,7 +19,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from gdcli.engine.optim import transforms as optim
-from gdcli.engine.optim.descent import LIMIT, Run, Settings, Step, scaled_norm, summarize
+from gdcli.engine.calculus.definiteness import scaled_norm
+from gdcli.engine.optim.descent import LIMIT, Run, Settings, Step, summarize
 from gdcli.engine.optim.record import FIRST, LAST, PATH_POINTS, Keep, Path, Trace
 
 BATCHABLE = tuple(o for o in optim.OPTIMIZERS if o != "newton")

@@ -8,6 +8,7 @@ from typing import Callable, Iterator, NamedTuple
 
 import numpy as np
 
+from gdcli.engine.calculus.definiteness import scaled_norm  # ‖v‖ without under- or overflow
 from gdcli.engine.optim import transforms as optim
 from gdcli.engine.optim.record import Damping, Path
 
@@ -64,13 +65,6 @@ def _find(state, kind):
             if found is not None:
                 return found
     return None
-
-
-def scaled_norm(v) -> float:
-    """‖v‖ scaled as hypot is, for when v·v would under- or overflow: a gradient of 1e-170 has norm 1e-170, not an
-    underflowed 0 that looks converged."""
-    m = float(np.max(np.abs(v), initial=0.0))
-    return m if m == 0 or not math.isfinite(m) else m * math.sqrt(float(np.sum((np.asarray(v) / m) ** 2)))
 
 
 def _norm(v) -> float:
