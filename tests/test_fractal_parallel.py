@@ -1,5 +1,6 @@
 """The fractal on several processes: the same points and the same picture as one process, and Ctrl-C."""
 
+import importlib.util
 import json
 import signal
 import subprocess
@@ -7,12 +8,14 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from gdcli.engine.chaos.game import Window, run_chaos
-from gdcli.engine.chaos.parallel import MIN_POINTS, run_chaos_parallel
+from gdcli.engine.chaos.parallel import MIN_POINTS as FORK_MIN, run_chaos_parallel
 from gdcli.engine.chaos.problem import SEED_X, SEED_Y, problem, sgd_maps
 
 PROB = problem(SEED_X, SEED_Y)
+MIN_POINTS = FORK_MIN["numpy"]
 MAPS = sgd_maps(PROB, 0.65, 1)
 
 
@@ -46,9 +49,12 @@ def test_given_window_and_small_runs():
                                                           resolution=50, seed=0).counts)  # one process below MIN_POINTS
 
 
-def test_ctrl_c_to_the_parent_stops_every_worker_and_keeps_their_points(tmp_path):
+@pytest.mark.parametrize("kernel", ["numpy", pytest.param("numba", marks=pytest.mark.skipif(
+    importlib.util.find_spec("numba") is None, reason="numba (the fast extra) is not installed"))])
+def test_ctrl_c_to_the_parent_stops_every_worker_and_keeps_their_points(tmp_path, kernel):
     p = subprocess.Popen([sys.executable, "-m", "gdcli", "fractal", "--points", "1e10", "--workers", "2", "--json",
-                          "--out", str(tmp_path / "f.png")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          "--kernel", kernel, "--out", str(tmp_path / "f.png")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(4)
     p.send_signal(signal.SIGINT)  # the parent only: it forwards the stop to its workers
     out, err = p.communicate(timeout=60)
@@ -56,4 +62,5 @@ def test_ctrl_c_to_the_parent_stops_every_worker_and_keeps_their_points(tmp_path
     doc = json.loads(out)
     (panel,) = doc["panels"]
     assert doc["interrupted"] and panel["status"] == "interrupted" and 0 < panel["points"] < 1e10
+    assert panel["kernel"] == kernel
     assert "Traceback" not in err and (tmp_path / "f.png").exists()

@@ -29,7 +29,8 @@ def fractal(
     start: Annotated[Optional[str], typer.Option(metavar="W1,W2", help="Also draw one SGD trajectory from this start over the density, as long as the burn-in (Fig 2.16).", show_default=False)] = None,
     colormap: Annotated[Optional[str], typer.Option(help="A matplotlib colormap (default Blues).", show_default=False)] = None,
     log_density: Annotated[Optional[bool], typer.Option("--log-density/--linear-density", help="Shade pixels by log(1+count) (default) or by count.", show_default=False)] = None,
-    workers: Annotated[Optional[int], typer.Option(metavar="N", help="Processes to split the chains over (default: every core; runs under 4e6 points use one). The image depends on N as on --seed.", show_default=False)] = None,
+    workers: Annotated[Optional[int], typer.Option(metavar="N", help="Processes to split the chains over (default: every core; runs under 4e6 points, 1.6e7 with numba, use one). The image depends on N as on --seed.", show_default=False)] = None,
+    kernel: Annotated[Optional[str], typer.Option(metavar="NAME", help="The chaos-game loop: numpy, numba (compiled; pip install 'gdcli[fast]') or auto (default: numba where installed, for runs of 1e8 points or more in all). Both draw the same image.", show_default=False)] = None,
     json: common.Json = None,
     config: common.Config = None,
 ):
@@ -42,6 +43,8 @@ def fractal(
         gdcli fractal --lr 0.65 --points 1e7 --window 0.9:1.6,1.1:1.9 --out zoom.png
 
         gdcli fractal --lr 5e-4 --start 0,0 --out approach.png
+
+        gdcli fractal --points 1e9 --kernel numba --out dense.png
     """
     result = common.run(FractalOptions, "fractal", config, locals(), compute, document, render)
     if result is not None and result.interrupted:

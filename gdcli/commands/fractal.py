@@ -29,6 +29,7 @@ class FractalOptions:
     start: Any = None  # W1,W2: draw one SGD trajectory from here over the density (Fig 2.16)
     log_density: bool = True
     workers: Any = None  # processes to split the chains over; default: every core this process may use
+    kernel: str = "auto"  # the chaos-game loop: numpy, numba (the `fast` extra) or auto (numba for long runs)
     json: bool = False
 
 
@@ -37,6 +38,7 @@ RESULT = "gdcli.engine.chaos.panels:FractalResult"  # its document's shape: `exp
 OUTPUTS = ("out",)  # options that name files: in a YAML experiment, file names inside results/<name>/
 DEFAULT_LR = 0.65
 MAX_RESOLUTION = 8000
+KERNELS = ("auto", "numpy", "numba")
 
 
 def read_samples(path) -> tuple[list, list]:
@@ -123,6 +125,7 @@ def validate(opts: FractalOptions):
 
         picture_path(out, "--out")
     _check_colormap(opts.colormap)
+    _check_kernel(opts.kernel)
     start = None
     if opts.start is not None:
         from gdcli.expr import parse_vector
@@ -148,7 +151,8 @@ def compute(opts: FractalOptions):
             done[k] = n
 
         result = fractal(prob, lrs, points, burn_in=burn_in, batch_size=batch_size, seed=seed,
-                         resolution=resolution, window=window, on_progress=on_progress, start=start, workers=workers)
+                         resolution=resolution, window=window, on_progress=on_progress, start=start, workers=workers,
+                         kernel=opts.kernel)
     if out is not None:
         from gdcli.render.fractal import write_image
 
@@ -163,6 +167,17 @@ def _check_colormap(name) -> None:
     plt = pyplot()
     if name not in plt.colormaps():
         raise UsageError(f"--colormap: unknown colormap '{name}'{common.suggest(str(name), plt.colormaps())}")
+
+
+def _check_kernel(name) -> None:
+    from gdcli.engine.chaos.game import kernel_for
+
+    if name not in KERNELS:
+        raise UsageError(f"--kernel must be one of {', '.join(KERNELS)}; got '{name}'{common.suggest(str(name), KERNELS)}")
+    try:
+        kernel_for(name, 0)
+    except ImportError as exc:
+        raise UsageError(f"--kernel numba: {exc}") from None
 
 
 def artifacts(result, opts: FractalOptions, out_dir) -> list[Path]:

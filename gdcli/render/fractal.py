@@ -137,11 +137,11 @@ def render_fractal(r, console) -> None:
     if len(r.lines) > 12:
         console.print(f"… and {len(r.lines) - 12} more lines")
     t = Table(title=f"SGD runs (batch size {r.batch_size}, seed {r.seed})", title_justify="left")
-    for col in ("lr", "status", "points", "bounding box of the iterates", "points/s"):
+    for col in ("lr", "status", "points", "bounding box of the iterates", "points/s", "kernel"):
         t.add_column(col, justify="right" if col in ("lr", "points", "points/s") else "left")
     for p in r.panels:
         status = {"ok": "[green]ok[/]", "diverged": "[red]diverged[/]"}.get(p.status, f"[yellow]{p.status}[/]")
-        t.add_row(fmt(p.lr), status, f"{p.points:,}", _box(p.bbox), f"{p.points_per_second:,.0f}" if p.points else "—")
+        t.add_row(fmt(p.lr), status, f"{p.points:,}", _box(p.bbox), f"{p.points_per_second:,.0f}" if p.points else "—", p.kernel or "—")
     console.print(t)
     for p in r.panels:
         if p.expanding:

@@ -11,6 +11,7 @@ import numpy as np
 
 from gdcli.engine.chaos.problem import Maps
 
+JIT_MIN_POINTS = 100_000_000  # below this, loading numba (~0.45 s a run) costs more than its loop saves
 CHUNK = 1 << 21  # points binned per np.bincount: big enough to amortise its (nx+2)(ny+2) output, small in memory
 PILOT = 1 << 15  # points that fix the window when none is given
 MARGIN = 0.05
@@ -88,23 +89,41 @@ def widened(w: Window, least: float = 0.1) -> Window:
     return Window(grow(a0, a1), grow(b0, b1))
 
 
+class _Draws:
+    """The chains' random map indices, drawn a block of rows at a time (one row per step), handed out row by row.
+
+    Both kernels take their rows from here, so a seed gives the same steps whichever kernel runs them."""
+
+    def __init__(self, rng: np.random.Generator, n_maps: int, chains: int, rows: int):
+        self.rng, self.n, self.c, self.rows = rng, n_maps, chains, rows
+        self.small = np.uint8 if n_maps <= 256 else np.uint16
+        self.block, self.pos = None, rows
+
+    def take(self, k: int) -> np.ndarray:
+        """The next min(k, rest of the block) rows, shape (rows, chains)."""
+        if self.pos == self.rows:
+            # drawn as bytes (cheap); the NumPy kernel casts each row once, as np.take is faster with intp
+            self.block = self.rng.integers(0, self.n, size=(self.rows, self.c), dtype=self.small)
+            self.pos = 0
+        k = min(k, self.rows - self.pos)
+        self.pos += k
+        return self.block[self.pos - k:self.pos]
+
+
 class _Chains:
     """The state of c chains and the scratch arrays of one step, allocated once."""
 
-    def __init__(self, maps: Maps, start, chains: int, rng: np.random.Generator):
-        self.m, self.c, self.rng = maps, chains, rng
+    def __init__(self, maps: Maps, start, chains: int, draws: _Draws):
+        self.m, self.c, self.draws = maps, chains, draws
         self.w0 = np.full(chains, float(start[0]))
         self.w1 = np.full(chains, float(start[1]))
         self.t, self.g, self.u = np.empty(chains), np.empty(chains), np.empty(chains)
         self.idx = np.empty(chains, np.intp)
-        self.n_maps = len(maps.a00)
-        self.small = np.uint8 if self.n_maps <= 256 else np.uint16
 
     def step(self) -> None:
         """w ← A_S w + b_S for a fresh random mini-batch S in every chain."""
         m, idx, t, g, u, w0, w1 = self.m, self.idx, self.t, self.g, self.u, self.w0, self.w1
-        # draw as bytes (cheap), then cast once: np.take is several times faster with intp indices
-        idx[...] = self.rng.integers(0, self.n_maps, size=self.c, dtype=self.small)
+        idx[...] = self.draws.take(1)[0]
         np.take(m.a01, idx, out=g)
         np.take(m.a00, idx, out=t)
         t *= w0
@@ -164,6 +183,19 @@ class _Binner:
         return self.counts.reshape(self.ny + 2, self.nx + 2)[1:-1, 1:-1].copy()
 
 
+def kernel_for(kernel: str, points: int) -> str:
+    """'numpy' or 'numba' for a run of `points` points in all. 'auto' takes numba where it is installed and the run is
+    long enough to repay loading it (JIT_MIN_POINTS); asking for 'numba' without it installed is an ImportError."""
+    import importlib.util
+
+    have = importlib.util.find_spec("numba") is not None
+    if kernel == "numba" and not have:
+        raise ImportError("the numba kernel needs numba: pip install 'gdcli[fast]'")
+    if kernel == "auto":
+        return "numba" if have and points >= JIT_MIN_POINTS else "numpy"
+    return kernel
+
+
 def run_chaos(maps: Maps, start, points: int, **kwargs) -> Density:
     """See _run_chaos; overflow of a diverging chain is detected (nonfinite=True), not warned about."""
     with np.errstate(over="ignore", invalid="ignore"):
@@ -171,27 +203,61 @@ def run_chaos(maps: Maps, start, points: int, **kwargs) -> Density:
 
 
 def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, resolution: int,
-               window: Window | None = None, seed: int = 0,
+               window: Window | None = None, seed: int = 0, kernel: str = "numpy",
                on_progress: Callable[[int], None] | None = None) -> Density:
     """Iterate `chains` SGD chains from `start`; after `burn_in` steps bin every iterate until `points` are binned.
 
-    Memory is O(chains + resolution² + CHUNK), independent of `points`. Ctrl-C stops the run and keeps what was
-    binned (interrupted=True).
+    kernel 'numpy' steps all chains with a dozen array operations per step; 'numba' runs jit.advance, one compiled
+    loop per block of steps, on the same random rows (the same histogram). Memory is O(chains + resolution² +
+    CHUNK), independent of `points`. Ctrl-C stops the run and keeps what was binned (interrupted=True).
     """
-    rng = np.random.default_rng(seed)
     c = max(1, min(chains, points)) if points > 0 else max(1, chains)
-    state = _Chains(maps, start, c, rng)
-    lo = np.full(2, np.inf)
-    hi = np.full(2, -np.inf)
+    rows = max(1, CHUNK // c)
+    draws = _Draws(np.random.default_rng(seed), len(maps.a00), c, rows)
+    state = _Chains(maps, start, c, draws)
+    advance = None
+    if kernel == "numba":
+        from gdcli.engine.chaos.jit import advance
+    lohi = np.array([np.inf, -np.inf, np.inf, -np.inf])  # min w0, max w0, min w1, max w1 of the binned iterates
     done, interrupted, nonfinite = 0, False, False
     began = time.perf_counter()
     binner = None
+    flat, row = None, 0
+
+    def emit(w0, w1, n):  # the NumPy binning of one step's first n iterates, flushed every `rows` steps
+        nonlocal row, done, nonfinite
+        binner.bin(w0, w1, flat[row, :n])
+        if n < c:
+            flat[row, n:] = 0  # bin 0 is a border bin: padding lands outside the image
+        np.minimum(lohi[0::2], (w0[:n].min(), w1[:n].min()), out=lohi[0::2])
+        np.maximum(lohi[1::2], (w0[:n].max(), w1[:n].max()), out=lohi[1::2])
+        row += 1
+        done += n
+        if row == rows:
+            row = 0
+            if not binner.flush(flat.ravel()):
+                nonfinite = True
+            if on_progress:
+                on_progress(done)
+
+    def compiled(idx, binned: bool, last: int) -> int:  # jit.advance over these rows; the NaNs it met
+        b = binner or _Binner(Window((0.0, 1.0), (0.0, 1.0)), 8, 1)  # burn-in: nothing is binned
+        return advance(idx, state.w0, state.w1, maps.a00, maps.a01, maps.a11, maps.b0, maps.b1, b.sx, b.ox, b.sy,
+                       b.oy, b.nx, b.ny, b.counts, lohi, binned, last)
+
     try:
-        for _ in range(burn_in):
-            state.step()
+        left = burn_in
+        while left > 0:
+            if advance is None:
+                state.step()
+                left -= 1
+            else:
+                idx = draws.take(left)
+                compiled(idx, False, c)
+                left -= len(idx)
+        pilot = []
         if window is None:
             # a pilot stretch fixes the window; its iterates are kept and binned below like any others
-            pilot = []
             for _ in range(max(1, min(points, PILOT) // c)):
                 state.step()
                 pilot.append((state.w0.copy(), state.w1.copy()))
@@ -202,35 +268,27 @@ def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, res
                 raise FloatingPointError
             window = widened(Window(_padded(p0[finite].min(), p0[finite].max()),
                                     _padded(p1[finite].min(), p1[finite].max())))
-        else:
-            pilot = []
         binner = _Binner(window, resolution, c)
-        rows = max(1, CHUNK // c)
         flat = np.empty((rows, c), np.intp)
-        row = 0
-
-        def emit(w0, w1, n):
-            nonlocal row, done, nonfinite
-            binner.bin(w0, w1, flat[row, :n])
-            if n < c:
-                flat[row, n:] = 0  # bin 0 is a border bin: padding lands outside the image
-            np.minimum(lo, (w0[:n].min(), w1[:n].min()), out=lo)
-            np.maximum(hi, (w0[:n].max(), w1[:n].max()), out=hi)
-            row += 1
-            done += n
-            if row == rows:
-                row = 0
-                if not binner.flush(flat.ravel()):
-                    nonfinite = True
-                if on_progress:
-                    on_progress(done)
-
         for p0, p1 in pilot:
             if done < points:
                 emit(p0, p1, min(c, points - done))
-        while done < points and not nonfinite:
-            state.step()
-            emit(state.w0, state.w1, min(c, points - done))
+        if advance is None:
+            while done < points and not nonfinite:
+                state.step()
+                emit(state.w0, state.w1, min(c, points - done))
+        else:
+            if row and not binner.flush(flat[:row].ravel()):
+                nonfinite = True
+            row = 0
+            while done < points and not nonfinite:
+                need = -(-(points - done) // c)  # steps still to take
+                idx = draws.take(need)
+                last = points - done - (need - 1) * c if len(idx) == need else c
+                nonfinite = compiled(idx, True, last) > 0
+                done += (len(idx) - 1) * c + last
+                if on_progress:
+                    on_progress(done)
         if row and not binner.flush(flat[:row].ravel()):
             nonfinite = True
         if on_progress:
@@ -246,6 +304,8 @@ def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, res
         window = window or Window((0.0, 1.0), (0.0, 1.0))
         binner = _Binner(window, resolution, c)
     counts = binner.image()
-    bbox = Window((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))) if done and np.isfinite(lo).all() and np.isfinite(hi).all() else None
-    nonfinite = nonfinite or (done > 0 and not (np.isfinite(lo).all() and np.isfinite(hi).all()))
+    lo, hi = lohi[0::2], lohi[1::2]
+    finite = bool(np.isfinite(lohi).all())
+    bbox = Window((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))) if done and finite else None
+    nonfinite = nonfinite or (done > 0 and not finite)
     return Density(counts, window, done, int(counts.sum()), bbox, c, burn_in, seconds, interrupted, nonfinite)

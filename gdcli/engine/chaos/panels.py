@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gdcli.engine.chaos.game import kernel_for
 from gdcli.engine.chaos.problem import (Line, Problem, auto_burn_in, auto_chains, diverging_step, sgd_maps,
                                         trajectory)
 
@@ -24,6 +25,7 @@ class Panel:
     chains: int
     seconds: float
     points_per_second: float
+    kernel: str | None  # the loop that ran it: numpy or numba (None: not run)
     expanding: tuple[dict, ...]
     diverged_at: int | None
     _density: object = None  # the Density (its counts are for images, not JSON)
@@ -53,38 +55,40 @@ class FractalResult:
 
 def fractal(prob: Problem, lrs, points: int, *, burn_in: int | None = None, batch_size: int = 1, seed: int = 0,
             resolution: int = 1000, window=None, chains: int | None = None, on_progress=None,
-            start=None, workers: int = 1) -> FractalResult:
+            start=None, workers: int = 1, kernel: str = "auto") -> FractalResult:
     """Run SGD (one chaos game per learning rate) and histogram its iterates; expanding steps stop before running.
 
     With `start`, each panel also keeps one SGD trajectory from there, as long as its burn-in (at most
     MAX_TRAJECTORY steps): the approach to the attractor (Fig 2.16).
 
     on_progress(panel_index, points_done) is called now and then. `workers` > 1 splits the chains of a large
-    run over that many processes (parallel.run_chaos_parallel).
+    run over that many processes (parallel.run_chaos_parallel). `kernel` is numpy, numba or auto (game.kernel_for:
+    numba for long runs where it is installed); both give the same histogram.
     """
     from gdcli.engine.chaos.parallel import run_chaos_parallel
 
     panels, interrupted = [], False
     maps_all = [sgd_maps(prob, lr, batch_size) for lr in lrs]  # every lr checked before any work starts
+    loop = kernel_for(kernel, points * len(maps_all))  # numba is loaded once for all panels
     for k, maps in enumerate(maps_all):
         if interrupted:
-            panels.append(Panel(maps.lr, "skipped", 0, 0, window, None, 0, 0, 0.0, 0.0, maps.expanding, None))
+            panels.append(Panel(maps.lr, "skipped", 0, 0, window, None, 0, 0, 0.0, 0.0, None, maps.expanding, None))
             continue
         if maps.expanding:
             # |eigenvalue| > 1 along some x_i: that sample's steps overshoot more than they correct
             at = diverging_step(maps, prob.minimum, seed)
-            panels.append(Panel(maps.lr, "diverged", 0, 0, window, None, 0, 0, 0.0, 0.0, maps.expanding, at))
+            panels.append(Panel(maps.lr, "diverged", 0, 0, window, None, 0, 0, 0.0, 0.0, None, maps.expanding, at))
             continue
         b = auto_burn_in(maps) if burn_in is None else int(burn_in)
         c = chains or auto_chains(points, b)
         d = run_chaos_parallel(maps, prob.minimum, points, workers=workers, burn_in=b, chains=c, resolution=resolution,
-                               window=window, seed=seed + k,
+                               window=window, seed=seed + k, kernel=loop,
                                on_progress=(lambda n, k=k: on_progress(k, n)) if on_progress else None)
         status = "diverged" if d.nonfinite else ("interrupted" if d.interrupted else "ok")
         interrupted = interrupted or d.interrupted
         path = None if start is None else trajectory(maps, start, min(b, MAX_TRAJECTORY), seed + k)
         panels.append(Panel(maps.lr, status, d.points, d.inside, d.window, d.bbox, d.burn_in, d.chains, d.seconds,
-                            d.points / d.seconds if d.seconds > 0 else 0.0, maps.expanding, None, d, path))
+                            d.points / d.seconds if d.seconds > 0 else 0.0, loop, maps.expanding, None, d, path))
     total = sum(p.points for p in panels)
     secs = sum(p.seconds for p in panels)
     return FractalResult(prob.minimum, prob.minimum_exact, prob.lines, tuple(float(lr) for lr in lrs), int(points),

@@ -1,14 +1,15 @@
 """The chaos game on every core: the chains split over forked worker processes, their histograms summed.
 
-Processes rather than a JIT: the NumPy kernel already runs at about half the speed of a C loop on one core
-(benchmarks/README.md), so a second core nearly doubles it for no new dependency. numba would fuse the step and
-the binning into one loop, but its wheels are 63 MB to download and 195 MB installed (llvmlite 0.50.0: 179 MB,
-numba 0.68.1: 16 MB; measured from the cp311 manylinux wheels), and it compiles on the first call of every
-process (or keeps an on-disk cache), against a start-up budget of a few hundred milliseconds.
+Processes, with either kernel: the NumPy one (a dozen array operations per step, about a third of the speed of a
+C loop on one core) or the numba one (`jit.advance`, the optional `fast` extra: step and binning fused into one
+compiled loop, about 0.8 of C per core). numba's wheels are 63 MB to download and 195 MB installed (llvmlite 0.50.0:
+179 MB, numba 0.68.1: 16 MB), and loading it costs about half a second per process, so it is an extra, and `auto`
+takes it only for runs long enough to repay that (game.JIT_MIN_POINTS); benchmarks/README.md has the figures.
 
 The window is fixed first (by a pilot run in the parent when none is given), so every worker bins into the same
 grid; each worker draws from its own stream of one SeedSequence, so a run is reproducible for a given number
-of workers. Memory stays bounded: each worker holds its chains, one histogram and one chunk of indices.
+of workers (and the same for either kernel). Memory stays bounded: each worker holds its chains, one histogram
+and one chunk of indices.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import numpy as np
 from gdcli.engine.chaos.game import PILOT, Density, Window, run_chaos
 from gdcli.engine.chaos.problem import Maps
 
-MIN_POINTS = 4_000_000  # below this a worker's start-up (a fork, ~20-50 ms) costs more than it saves
+# below this a worker's start-up (a fork, ~20-50 ms) costs more than it saves
+MIN_POINTS = {"numpy": 4_000_000, "numba": 16_000_000}
 
 
 def cores() -> int:
@@ -59,11 +61,11 @@ def _merge(parts: list[Density], window: Window, seconds: float, chains: int) ->
 
 
 def run_chaos_parallel(maps: Maps, start, points: int, *, workers: int, burn_in: int, chains: int, resolution: int,
-                       window: Window | None = None, seed: int = 0,
+                       window: Window | None = None, seed: int = 0, kernel: str = "numpy",
                        on_progress: Callable[[int], None] | None = None) -> Density:
     """run_chaos with the chains and points split over `workers` processes (one process: run_chaos itself)."""
-    kwargs = dict(burn_in=burn_in, resolution=resolution)
-    if workers <= 1 or points < MIN_POINTS or chains < 2 * workers:
+    kwargs = dict(burn_in=burn_in, resolution=resolution, kernel=kernel)
+    if workers <= 1 or points < MIN_POINTS[kernel] or chains < 2 * workers:
         return run_chaos(maps, start, points, chains=chains, window=window, seed=seed, on_progress=on_progress,
                          **kwargs)
     import multiprocessing as mp
@@ -78,6 +80,10 @@ def run_chaos_parallel(maps: Maps, start, points: int, *, workers: int, burn_in:
         window = pilot.window
         parts.append(pilot)
     rest = points - sum(p.points for p in parts)
+    if kernel == "numba":
+        from gdcli.engine.chaos.jit import warm
+
+        warm()  # compiled (or loaded) once here, inherited by every fork
     ctx = mp.get_context("fork")
     out, progress = ctx.Queue(), ctx.Array("q", workers)
     seeds = np.random.SeedSequence(seed).spawn(workers)

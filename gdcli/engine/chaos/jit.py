@@ -1,0 +1,57 @@
+"""The chaos game's step and binning fused into one compiled loop (numba; the optional `fast` extra).
+
+Imported only when that kernel runs: `game.kernel_for` decides without importing numba. The loop does exactly the
+arithmetic of the NumPy kernel (`game._Chains.step` and `game._Binner.bin`, same operations in the same order,
+no fast-math), on the same map indices, so both kernels give the same histogram bit for bit
+(tests/test_fractal_jit.py). `cache=True` keeps the machine code on disk: the first run in an environment
+compiles (about a second), later ones load it (about a quarter of a second, plus numba's import).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def advance(idx, w0, w1, a00, a01, a11, b0, b1, sx, ox, sy, oy, nx, ny, counts, lohi, binned, last):  # pragma: no cover (compiled)
+    """Step every chain once per row of `idx` (row s: the map index of each chain at step s).
+
+    With `binned`, each iterate is added to `counts` (a flat (ny+2)×(nx+2) grid whose border collects what falls
+    outside the window), and `lohi` (min w0, max w0, min w1, max w1) grows to hold it; on the last row only the
+    first `last` chains are binned. Returns the number of NaN iterates met (their rows are still finished).
+    """
+    steps, c = idx.shape
+    stride = nx + 2
+    xmax, ymax = nx + 1.5, ny + 1.5
+    bad = 0
+    for s in range(steps):
+        n = last if s == steps - 1 else c
+        for j in range(c):
+            k = idx[s, j]
+            x, y = w0[j], w1[j]
+            t = a00[k] * x + a01[k] * y + b0[k]
+            y = a11[k] * y + a01[k] * x + b1[k]
+            w0[j], w1[j] = t, y
+            if not binned or j >= n:
+                continue
+            fx = t * sx + ox
+            fy = y * sy + oy
+            if fx != fx or fy != fy:
+                bad += 1
+                continue
+            fx = min(max(fx, 0.0), xmax)
+            fy = min(max(fy, 0.0), ymax)
+            counts[int(fy) * stride + int(fx)] += 1
+            lohi[0] = min(lohi[0], t)
+            lohi[1] = max(lohi[1], t)
+            lohi[2] = min(lohi[2], y)
+            lohi[3] = max(lohi[3], y)
+    return bad
+
+
+def warm() -> None:
+    """Compile (or load from the cache) before forking workers, so that no child compiles."""
+    one = np.zeros(1)
+    advance(np.zeros((1, 1), np.uint8), one.copy(), one.copy(), one, one, one, one, one, 1.0, 1.0, 1.0, 1.0, 1, 1,
+            np.zeros(9, np.int64), np.zeros(4), True, 1)
