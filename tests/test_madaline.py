@@ -80,6 +80,16 @@ def test_a_right_pattern_is_left_alone():
 
 # -- XOR: a network of units against one --------------------------------------------------------------------------
 
+def test_the_output_of_two_units_is_and_so_xor_is_a_band():
+    # sgn(x1 + x2 + 1) and sgn(1 − x1 − x2) are both +1 only where x1 + x2 = 0: a tie (one +, one −) is −1.
+    d = data(XOR)
+    net = build_madaline("madaline:2", d, ("x1", "x2"), "y")
+    theta = [1, 1, 1, -1, -1, 1]
+    assert net.scores(XOR[:, :2], theta)[:, 0].tolist() == [0, 2, 2, 0]
+    assert net.predict_class(net.scores(XOR[:, :2], theta)).tolist() == XOR[:, 2].tolist()
+    assert Arrays(net, d).loss(theta) == 0
+
+
 def test_two_units_learn_xor_from_a_seeded_start():
     r = madaline_fit(2)
     assert r.history[0]["train_accuracy"] == 0.5  # the start is wrong on two rows
