@@ -107,19 +107,23 @@ def validate(opts: FitOptions):
         from gdcli.render.output import picture_path
 
         picture_path(opts.landscape, "--landscape")
-    lr = float(opts.lr) if opts.lr is not None else (1.0 if opts.optimizer == "newton" else 0.01)
+    madaline = str(opts.model).startswith("madaline:")
+    full_step = opts.optimizer == "newton" or madaline  # Newton's full step; MRII's α = 1 reverses a unit surely
+    lr = float(opts.lr) if opts.lr is not None else (1.0 if full_step else 0.01)
     spec = TrainSpec(optimizer=opts.optimizer, lr=lr, epochs=int(opts.epochs), batch_size=sizes[0],
                      gradient=opts.gradient, seed=int(opts.seed), momentum=float(opts.momentum),
                      beta1=float(opts.beta1), beta2=float(opts.beta2), eps=float(opts.eps),
                      rmsprop_alpha=float(opts.rmsprop_alpha),
                      step_size=None if opts.step_size is None else float(opts.step_size))
     check_spec(spec)
+    if madaline:
+        check_madaline(opts, sizes, lr)
     check_early(opts)
     if opts.classes is not None and opts.generate is None:
         raise UsageError("--classes makes class labels for --generate; a data file brings its own")
     if isinstance(opts.model, str) and opts.model.startswith("poly:"):
         expand_shorthand(opts.model, ("x",), 1)  # the degree's checks, before any data is read
-    elif isinstance(opts.model, str) and ":" in opts.model and not opts.model.startswith("mlp:"):
+    elif isinstance(opts.model, str) and ":" in opts.model and not opts.model.startswith(("mlp:", "madaline:")):
         raise UsageError(f"--model: unknown shorthand '{opts.model}'; use one of {', '.join(SHORTHANDS)} "
                          "or an expression")
     return sizes, spec
@@ -145,7 +149,11 @@ def compute(opts: FitOptions, show_progress: bool = True):
 
         data = keep_classes(data, target, opts.subset)
     data, test = hold_out(opts, data, features, target)
-    if is_dense(opts.model, len(features)):
+    if str(opts.model).startswith("madaline:"):
+        from gdcli.engine.learn.madaline import build_madaline
+
+        problem = build_madaline(opts.model, data, features, target, opts.task)
+    elif is_dense(opts.model, len(features)):
         if opts.params is not None:
             raise UsageError(f"--params names an expression's parameters; --model {opts.model} has its own")
         problem = build_network(opts.model, data, features, target, opts.loss, float(opts.reg), opts.activation,
@@ -188,6 +196,29 @@ def with_landscape(result, problem, data, opts: FitOptions):
     scape = landscape(make_tensors(problem, data), problem, theta, theta0, result._path, int(opts.seed),
                       int(opts.landscape_res), float(opts.landscape_span))
     return dataclasses.replace(result, landscape=scape)
+
+
+def check_madaline(opts: FitOptions, sizes: list, lr: float) -> None:
+    """`madaline:H` is trained by Madaline Rule II, a search over reversals of its units: refuse the options of
+    gradient training rather than ignore them."""
+    import dataclasses
+
+    from gdcli.engine.learn.madaline import check_alpha, parse_units
+    from gdcli.errors import UsageError
+
+    parse_units(opts.model)
+    check_alpha(lr)
+    default = {f.name: f.default for f in dataclasses.fields(FitOptions)}
+    changed = [name for name in ("optimizer", "gradient", "loss", "reg", "params", "activation", "step_size",
+                                 "momentum", "beta1", "beta2", "eps", "rmsprop_alpha", "landscape")
+               if getattr(opts, name) != default[name]]
+    if sizes not in ([None], [1]):
+        changed.insert(0, "batch_size")
+    if changed:
+        name = changed[0]
+        raise UsageError(f"--{name.replace('_', '-')} does not apply to --model {opts.model}: Madaline Rule II "
+                         "reverses hidden units one pattern at a time (α-LMS steps, --lr α), with no gradient, loss "
+                         "option or optimizer")
 
 
 def check_early(opts: FitOptions) -> None:

@@ -22,7 +22,7 @@ def scores(problem, data, theta: np.ndarray, tensors=None) -> np.ndarray:
     """The model's outputs (M, K) at θ, in NumPy; a network's through its tensors of `data` when given."""
     if tensors is not None and hasattr(tensors, "predict_scores"):
         return tensors.predict_scores(theta)
-    if isinstance(problem, Network):
+    if hasattr(problem, "scores"):  # a dense network or a MADALINE: its forward pass in NumPy
         return problem.scores(feature_matrix(data, problem.features), np.asarray(theta, float))
     from gdcli.engine.learn.models import evaluate
 

@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from gdcli.engine.learn import metrics
+from gdcli.engine.learn.madaline import Madaline
 from gdcli.engine.learn.models import Problem, closed_form, true_params
 from gdcli.engine.learn.networks import Network
 from gdcli.engine.learn.numpy_train import use_numpy
@@ -92,6 +93,9 @@ def _classification(problem: Problem | Network, data, theta: np.ndarray, epochs:
     errors = int(np.sum(metrics.predictions(problem, data, theta, tensors) != y))
     if errors == 0:
         message = "zero training errors: every row is on the right side (the data is separated)"
+    elif isinstance(problem, Madaline):  # MRII is a greedy search: it may stall on data a network could separate
+        message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: MRII has not "
+                   "separated them (more epochs, another --seed or more hidden units may help)")
     elif problem.loss == "perceptron":  # the perceptron stops making updates once it separates separable data
         message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: this model "
                    "cannot separate the data (it looks not separable by it)")
@@ -105,7 +109,7 @@ def _classification(problem: Problem | Network, data, theta: np.ndarray, epochs:
 def _plot_data(problem: Problem | Network, data, theta: np.ndarray) -> dict | None:
     if len(problem.features) == 2 and problem.classes is not None:
         return metrics.regions(problem, data, theta)
-    outputs = problem.outputs if isinstance(problem, Network) else len(problem.outputs)
+    outputs = problem.outputs if isinstance(problem, (Network, Madaline)) else len(problem.outputs)
     if len(problem.features) != 1 or outputs != 1:
         return None
     x, y = data.column(problem.features[0]), data.column(problem.target)
@@ -211,7 +215,13 @@ def fit(problem: Problem | Network, data, spec: TrainSpec, init=None, batch_size
 
 def _fit(problem, data, spec: TrainSpec, init, sizes: list, tick, test) -> FitResult:
     theta0 = initial_params(problem, init, spec.seed)
-    if not isinstance(problem, Network) and use_numpy(problem, data.rows, spec, sizes):  # NumPy or torch: here
+    if isinstance(problem, Madaline):  # no gradient and no optimizer: Madaline Rule II, one pattern at a time
+        from gdcli.engine.learn import madaline
+
+        spec, sizes = replace(spec, optimizer=madaline.RULE, gradient="none", batch_size=1), [1]
+        tensors, trainer = madaline.Arrays(problem, data), madaline.train
+        test_tensors = None if test is None else madaline.Arrays(problem, test)
+    elif not isinstance(problem, Network) and use_numpy(problem, data.rows, spec, sizes):  # NumPy or torch: here
         from gdcli.engine.learn import numpy_train
 
         tensors, trainer = numpy_train.Arrays(problem, data), numpy_train.train
@@ -227,7 +237,7 @@ def _fit(problem, data, spec: TrainSpec, init, sizes: list, tick, test) -> FitRe
     last = records[-1]
     names = problem.params
     params = dict(zip(names, last.params.tolist()))
-    dense = isinstance(problem, Network)
+    dense = isinstance(problem, (Network, Madaline))
     cf = None if dense else closed_form(problem, data)
     cf_doc = None
     if cf is not None:
@@ -252,7 +262,8 @@ def _fit(problem, data, spec: TrainSpec, init, sizes: list, tick, test) -> FitRe
         updates_per_epoch=updates_per_epoch(data.rows, spec.batch_size), seconds=seconds, closed_form=cf_doc,
         true_params=truth, model_misfit=misfit, generator=data.generator,
         classification=_classification(problem, data, last.params, last.epoch, tensors), sweep=sweep,
-        step_size=_step_size(spec), grad_norm=final_grad_norm(tensors, last.params),
+        step_size=_step_size(spec),
+        grad_norm=None if isinstance(problem, Madaline) else final_grad_norm(tensors, last.params),
         metrics=metrics.summary(problem, hist, data, test, last.params, tensors, test_tensors),
         network=metrics.describe(problem) if dense else None, test_rows=None if test is None else test.rows,
         _plot=_plot_data(problem, data, last.params), _path=np.array([r.params for r in records]),
