@@ -13,6 +13,7 @@ import numpy as np
 
 
 SMALL_BATCH = 4096  # rows per step up to which one thread is faster than several
+BLOCK = 4096  # rows per block of a forward pass over every row: a block's activations stay in the cache
 
 
 @contextmanager
@@ -118,6 +119,12 @@ class NetTensors:
             T = T.argmax(1)
         self.T = torch.from_numpy(T)
         self.layers = net.slices()
+        self.truth = None  # a classifier's true class index of every row, to count its predictions by
+        if net.classes is not None:
+            y = data.column(net.target)
+            index = np.searchsorted(np.asarray(net.classes), y)
+            if np.array_equal(np.asarray(net.classes)[np.minimum(index, len(net.classes) - 1)], y):
+                self.truth = index  # (a label outside the classes leaves the counting to metrics.py)
 
     def _take(self, idx):
         return (self.X, self.T) if idx is None else (self.X[idx], self.T[idx])
@@ -149,12 +156,60 @@ class NetTensors:
         L = batch_loss(self.torch, self.problem.loss, self.scores(theta, X), T)
         return L + self._penalty([W for W, _ in self.unpack(theta)]) if self.problem.reg else L
 
+    def evaluate(self, theta, grad: bool = False):
+        """What an epoch's end records, from one pass over every row at θ: the loss (the number `loss` gives), a
+        classifier's (true, predicted) class counts (None for regression) and, with `grad`, ‖∇θ L‖ (else None).
+
+        The pass goes block by block, so that a block's activations stay in the cache: the scores are row by row
+        those of one pass over all rows, and the loss is taken over all of them at once; the gradient is the sum
+        of the blocks' gradients."""
+        torch = self.torch
+        theta = torch.as_tensor(theta, dtype=torch.float64)
+        layers = self.unpack(theta)
+        S = torch.empty(self.M, self.problem.outputs, dtype=torch.float64)
+        total = None
+        with torch.no_grad():
+            for rows in self.blocks():
+                if not grad:
+                    S[rows] = self.scores(theta, self.X[rows])
+                    continue
+                S[rows], grads = self._chain_rule(layers, self.X[rows], self.T[rows], self.M)
+                total = grads if total is None else [t.add_(g) for t, g in zip(total, grads)]
+            L = batch_loss(torch, self.problem.loss, S, self.T)
+            if self.problem.reg:
+                L = L + self._penalty([W for W, _ in layers])
+            norm = None if total is None else float(torch.linalg.vector_norm(self._gradient(total, layers)))
+        return float(L), self.counts(S.numpy()), norm
+
+    def blocks(self) -> list[slice]:
+        """Every row in blocks of BLOCK rows or a little fewer (no small last block), in order."""
+        n = -(-self.M // BLOCK)
+        edges = [self.M * i // n for i in range(n + 1)]
+        return [slice(a, b) for a, b in zip(edges, edges[1:])]
+
+    def counts(self, S: np.ndarray) -> np.ndarray | None:
+        """(K, K) counts of (true class, predicted class) over the rows of S, as metrics.confusion counts them."""
+        if self.truth is None:
+            return None
+        classes = np.asarray(self.problem.classes)
+        k = len(classes)
+        pred = np.searchsorted(classes, self.problem.predict_class(S))
+        return np.bincount(self.truth * k + pred, minlength=k * k).reshape(k, k)
+
     def manual_loss_and_grad(self, theta, idx=None):
         """Backpropagation: the forward pass keeps every Z_l and A_l, the backward pass is the chain rule."""
-        torch = self.torch
         X, T = self._take(idx)
-        m = X.shape[0]
         layers = self.unpack(theta)
+        S, grads = self._chain_rule(layers, X, T, X.shape[0])
+        L = batch_loss(self.torch, self.problem.loss, S, T)
+        if self.problem.reg:
+            L = L + self._penalty([W for W, _ in layers])
+        return L, self._gradient(grads, layers)
+
+    def _chain_rule(self, layers, X, T, m: int):
+        """The scores S of the rows X and [∂W_1, ∂b_1, ∂W_2, …] of (1/m) Σ_i l(S_i, T_i) over them (no penalty);
+        with m the rows of all blocks, the blocks' gradients add up to the gradient over all rows."""
+        torch = self.torch
         act = self.problem.activation
         As, Zs = [X], []
         for k, (W, b) in enumerate(layers):
@@ -163,20 +218,20 @@ class NetTensors:
             if k < len(layers) - 1:
                 As.append(activate(torch, act, Z))  # A_l = σ(Z_l)
         S = Zs[-1]
-        L = batch_loss(torch, self.problem.loss, S, T)
         G = row_loss_grad(torch, self.problem.loss, S, T) / m  # G_L = ∂L/∂S
         grads = []
         for k in range(len(layers) - 1, -1, -1):
             W, _ = layers[k]
-            gW = G.T @ As[k]  # ∂L/∂W_l = G_lᵀ A_{l−1}
-            if self.problem.reg:
-                gW = gW + 2 * self.problem.reg * W
-            grads.append((gW, G.sum(0)))  # ∂L/∂b_l = Σ_i G_l[i]
+            grads += [G.sum(0), G.T @ As[k]]  # ∂L/∂b_l = Σ_i G_l[i], ∂L/∂W_l = G_lᵀ A_{l−1}
             if k:
                 G = (G @ W) * activate_grad(act, Zs[k - 1], As[k])  # G_{l−1} = (G_l W_l) ⊙ σ'(Z_{l−1})
+        return S, grads[::-1]
+
+    def _gradient(self, grads, layers):
+        """θ's gradient, flat, from the chain rule's [∂W_1, ∂b_1, …] and the penalty's 2·reg·W_l."""
         if self.problem.reg:
-            L = L + self._penalty([W for W, _ in layers])
-        return L, torch.cat([t.reshape(-1) for gW, gb in reversed(grads) for t in (gW, gb)])
+            grads = [g + 2 * self.problem.reg * layers[i // 2][0] if i % 2 == 0 else g for i, g in enumerate(grads)]
+        return self.torch.cat([g.reshape(-1) for g in grads])
 
     def module(self, theta):
         """Listing 3.5 for networks: nn.Linear layers (weights copied from θ) in an nn.Sequential."""

@@ -39,14 +39,21 @@ def accuracy(problem, data, theta, tensors=None) -> float | None:
     return float(np.mean(predictions(problem, data, theta, tensors) == data.column(problem.target)))
 
 
-def confusion(problem, data, theta, tensors=None) -> dict:
-    """Counts of (true class, predicted class): rows are the true labels, columns the predictions."""
+def confusion(problem, data, theta, tensors=None, counts=None) -> dict:
+    """Counts of (true class, predicted class): rows are the true labels, columns the predictions. `counts`,
+    when given, are these counts already taken (by a network's tensors, in the pass that gave the loss)."""
     classes = np.asarray(problem.classes)
-    true = np.searchsorted(classes, data.column(problem.target))
-    pred = np.searchsorted(classes, predictions(problem, data, theta, tensors))
-    k = len(classes)
-    matrix = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
-    return {"classes": [float(c) for c in classes], "matrix": matrix.tolist()}
+    if counts is None:
+        true = np.searchsorted(classes, data.column(problem.target))
+        pred = np.searchsorted(classes, predictions(problem, data, theta, tensors))
+        k = len(classes)
+        counts = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
+    return {"classes": [float(c) for c in classes], "matrix": counts.tolist()}
+
+
+def accuracy_from(counts) -> float:
+    """The accuracy the counts of (true, predicted) class give: the diagonal over all rows."""
+    return int(np.trace(counts)) / int(counts.sum())
 
 
 def test_loss(test_tensors, theta) -> float:
@@ -63,19 +70,25 @@ def history(problem, records, times, train, test=None, tensors=None, test_tensor
     rows = []
     for rec, t in zip(records, times):
         row = {"epoch": rec.epoch, "loss": rec.loss, "seconds": t}
-        if problem.classes is not None:
-            row["train_accuracy"] = accuracy(problem, train, rec.params, tensors)
+        if problem.classes is not None:  # from the pass that gave the loss when the record counted it
+            row["train_accuracy"] = (accuracy(problem, train, rec.params, tensors) if rec.counts is None
+                                     else accuracy_from(rec.counts))
         if test is not None:
-            row["test_loss"] = test_loss(test_tensors, rec.params)
+            counts = None
+            if hasattr(test_tensors, "evaluate"):  # a network: test loss and accuracy from one pass
+                row["test_loss"], counts, _ = test_tensors.evaluate(rec.params)
+            else:
+                row["test_loss"] = test_loss(test_tensors, rec.params)
             if problem.classes is not None:
-                row["test_accuracy"] = accuracy(problem, test, rec.params, test_tensors)
+                row["test_accuracy"] = (accuracy(problem, test, rec.params, test_tensors) if counts is None
+                                        else accuracy_from(counts))
         rows.append(row)
     return rows
 
 
-def summary(problem, hist: list[dict], train, test, theta, tensors=None, test_tensors=None) -> dict:
+def summary(problem, hist: list[dict], train, test, theta, tensors=None, test_tensors=None, counts=None) -> dict:
     """The `metrics` block: the last epoch's train/test loss and accuracy, and the confusion matrix (on the test
-    rows when there are any)."""
+    rows when there are any; `counts`: the training rows' counts at θ, when the last epoch's pass took them)."""
     last = hist[-1]
     doc = {"train_loss": last["loss"], "test_loss": last.get("test_loss"),
            "train_accuracy": last.get("train_accuracy"), "test_accuracy": last.get("test_accuracy")}
@@ -85,7 +98,7 @@ def summary(problem, hist: list[dict], train, test, theta, tensors=None, test_te
     if problem.classes is not None:
         doc["confusion"] = {"on": "test" if test is not None else "train",
                             **(confusion(problem, test, theta, test_tensors) if test is not None
-                               else confusion(problem, train, theta, tensors))}
+                               else confusion(problem, train, theta, tensors, counts))}
     return doc
 
 

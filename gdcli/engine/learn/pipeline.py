@@ -86,11 +86,15 @@ def initial_params(problem: Problem | Network, init, seed: int) -> np.ndarray:
     return parse_point(init, problem.params, "--init")
 
 
-def _classification(problem: Problem | Network, data, theta: np.ndarray, epochs: int, tensors=None) -> dict | None:
+def _classification(problem: Problem | Network, data, theta: np.ndarray, epochs: int, tensors=None,
+                    counts: np.ndarray | None = None) -> dict | None:
+    """The training errors at θ; `counts` (true × predicted, from the last epoch's pass) spares a forward pass."""
     if problem.classes is None:
         return None
-    y = data.column(problem.target)
-    errors = int(np.sum(metrics.predictions(problem, data, theta, tensors) != y))
+    if counts is not None:
+        errors = data.rows - int(np.trace(counts))
+    else:
+        errors = int(np.sum(metrics.predictions(problem, data, theta, tensors) != data.column(problem.target)))
     if errors == 0:
         message = "zero training errors: every row is on the right side (the data is separated)"
     elif isinstance(problem, Madaline):  # MRII is a greedy search: it may stall on data a network could separate
@@ -137,29 +141,26 @@ def _step_size(spec: TrainSpec) -> float | None:
     return spec.step_size if spec.step_size is not None else DEFAULT_STEP[spec.optimizer]
 
 
-def require_finite_start(tensors, theta0: np.ndarray, names) -> None:
-    """A start where the loss is not finite is bad input, not a divergence: say so rather than train on NaN."""
-    if hasattr(tensors, "torch"):  # Tensors and NetTensors
-        torch = tensors.torch
-        with torch.no_grad():
-            L0 = float(tensors.loss(torch.as_tensor(np.asarray(theta0, dtype=float))))
-    else:  # numpy_train.Arrays
-        L0 = tensors.loss(np.asarray(theta0, dtype=float))
-    if not math.isfinite(L0):
+def require_finite_start(first, theta0: np.ndarray, names) -> None:
+    """A start where the loss is not finite is bad input, not a divergence: say so rather than report NaN.
+    `first` is the record of epoch 0, whose loss is the loss at θ0 (run_one stops at once when it is not finite)."""
+    if not math.isfinite(first.loss):
         at = ", ".join(f"{n}={float(v):g}" for n, v in zip(names, theta0))
         raise UsageError(f"the loss is not finite at the start ({at}): the model leaves its domain on some rows "
                          "(a log or sqrt of a negative number, a division by zero) or the numbers overflow; "
                          "choose another --init or rescale the data")
 
 
-def final_grad_norm(tensors, theta: np.ndarray) -> float | None:
-    """‖∇θ L‖ over every row by the written-out chain rule (torch tensors or NumPy arrays); None where not finite."""
-    if hasattr(tensors, "torch"):  # Tensors and NetTensors
+def final_grad_norm(tensors, last) -> float | None:
+    """‖∇θ L‖ over every row at the last record's parameters by the written-out chain rule (torch tensors or
+    NumPy arrays), taken from the record when its pass computed it; None where not finite."""
+    norm = last.grad_norm
+    if norm is None and hasattr(tensors, "torch"):  # Tensors and NetTensors
         torch = tensors.torch
-        _, g = tensors.manual_loss_and_grad(torch.as_tensor(np.asarray(theta, dtype=float)))
+        _, g = tensors.manual_loss_and_grad(torch.as_tensor(np.asarray(last.params, dtype=float)))
         norm = float(torch.linalg.vector_norm(g))
-    else:  # numpy_train.Arrays
-        _, g = tensors.manual_loss_and_grad(np.asarray(theta, dtype=float))
+    elif norm is None:  # numpy_train.Arrays
+        _, g = tensors.manual_loss_and_grad(np.asarray(last.params, dtype=float))
         norm = float(np.linalg.norm(g))
     return norm if math.isfinite(norm) else None
 
@@ -229,11 +230,11 @@ def _fit(problem, data, spec: TrainSpec, init, sizes: list, tick, test) -> FitRe
     else:
         tensors, trainer = metrics.make_tensors(problem, data), train
         test_tensors = None if test is None else metrics.make_tensors(problem, test)
-    require_finite_start(tensors, theta0, problem.params)
     runs = _train_sizes(tensors, theta0, spec, sizes, data.rows, tick, trainer)
     spec, records, status, seconds, times = runs[0]
     if not records:
         raise UsageError("interrupted before the first epoch")
+    require_finite_start(records[0], theta0, problem.params)
     last = records[-1]
     names = problem.params
     params = dict(zip(names, last.params.tolist()))
@@ -261,10 +262,10 @@ def _fit(problem, data, spec: TrainSpec, init, sizes: list, tick, test) -> FitRe
         history=hist,
         updates_per_epoch=updates_per_epoch(data.rows, spec.batch_size), seconds=seconds, closed_form=cf_doc,
         true_params=truth, model_misfit=misfit, generator=data.generator,
-        classification=_classification(problem, data, last.params, last.epoch, tensors), sweep=sweep,
+        classification=_classification(problem, data, last.params, last.epoch, tensors, last.counts), sweep=sweep,
         step_size=_step_size(spec),
-        grad_norm=None if isinstance(problem, Madaline) else final_grad_norm(tensors, last.params),
-        metrics=metrics.summary(problem, hist, data, test, last.params, tensors, test_tensors),
+        grad_norm=None if isinstance(problem, Madaline) else final_grad_norm(tensors, last),
+        metrics=metrics.summary(problem, hist, data, test, last.params, tensors, test_tensors, last.counts),
         network=metrics.describe(problem) if dense else None, test_rows=None if test is None else test.rows,
         _plot=_plot_data(problem, data, last.params), _path=np.array([r.params for r in records]),
     )

@@ -40,6 +40,9 @@ class EpochRecord:
     epoch: int
     loss: float  # the loss over all rows with the parameters at the end of this epoch
     params: np.ndarray
+    # From the same pass over all rows as `loss`, where the model's tensors give them (dense networks):
+    counts: np.ndarray | None = None  # a classifier's (K, K) counts of (true class, predicted class)
+    grad_norm: float | None = None  # ‖∇θ L‖ (the last epoch only)
 
 
 def updates_per_epoch(rows: int, batch_size: int | None) -> int:
