@@ -101,19 +101,37 @@ def test_a_regression_network_records_its_loss_and_gradient_norm_and_no_accuracy
     assert r.grad_norm == pytest.approx(autograd_norm(net, data, r._path[-1]), rel=1e-9)
 
 
-def test_the_epoch_end_pass_gives_the_loss_the_loss_function_gives_to_the_last_bit():
+@pytest.mark.parametrize("rows,features,model", [(120, 4, "mlp:8"), (10001, 5, "mlp:32"), (20003, 13, "mlp:6,4")])
+def test_the_epoch_end_pass_gives_the_loss_and_predictions_of_one_pass_over_all_rows_to_the_last_bit(
+        rows, features, model):
+    """Above BLOCK rows the pass goes block by block; where the blocks start decides whether every score is the
+    one a single pass gives (blocks starting at 10001 // 3 rows changed the last bit of some)."""
     import torch
 
-    data = dataset("multiclass")
-    net = build_network("mlp:8", data, data.columns[:-1], "y", None, 0.01)
+    data = dataset("multiclass", n=rows, d=features)
+    net = build_network(model, data, data.columns[:-1], "y", None, 0.01)
     t = NetTensors(net, data)
     theta = torch.tensor(net.initial(3))
     with torch.no_grad():
         expected = float(t.loss(theta))
+        S = t.scores(theta, t.X).numpy()
+        _, g = t.manual_loss_and_grad(theta)
+    classes = np.asarray(net.classes)
+    pred, true = np.argmax(S, axis=1), np.searchsorted(classes, data.column("y"))
+    matrix = np.bincount(true * len(classes) + pred, minlength=len(classes) ** 2).reshape(len(classes), -1)
+    blocks = np.empty_like(S)
+    for rows in t.blocks():
+        with torch.no_grad():
+            blocks[rows] = t.scores(theta, t.X[rows]).numpy()
+    assert np.array_equal(blocks, S)  # every score, not only the mean loss
     for grad in (False, True):
         loss, counts, norm = t.evaluate(theta, grad=grad)
         assert loss == expected
-        assert counts.sum() == data.rows and (norm is None) == (not grad)
+        assert (counts == matrix).all()
+        if grad:  # the blocks' gradients summed: equal to rounding
+            assert norm == pytest.approx(float(torch.linalg.vector_norm(g)), rel=1e-13)
+        else:
+            assert norm is None
 
 
 def test_held_out_labels_outside_the_classes_are_counted_as_before():
