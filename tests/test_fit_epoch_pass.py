@@ -101,16 +101,19 @@ def test_a_regression_network_records_its_loss_and_gradient_norm_and_no_accuracy
     assert r.grad_norm == pytest.approx(autograd_norm(net, data, r._path[-1]), rel=1e-9)
 
 
-@pytest.mark.parametrize("rows,features,model", [(120, 4, "mlp:8"), (10001, 5, "mlp:32"), (20003, 13, "mlp:6,4")])
+@pytest.mark.parametrize("rows,features,model,order", [(120, 4, "mlp:8", 1), (10001, 5, "mlp:32", 1),
+                                                        (20003, 13, "mlp:6,4", 1), (10001, 5, "mlp:32", -1)])
 def test_the_epoch_end_pass_gives_the_loss_and_predictions_of_one_pass_over_all_rows_to_the_last_bit(
-        rows, features, model):
-    """Above BLOCK rows the pass goes block by block; where the blocks start decides whether every score is the
-    one a single pass gives (blocks starting at 10001 // 3 rows changed the last bit of some)."""
+        rows, features, model, order):
+    """Above BLOCK rows the pass goes block by block, each block copied out of the data's rows (order 1: the
+    features side by side) or of the contiguous copy (order -1); where the blocks start decides whether every
+    score is the one a single pass gives (blocks starting at 10001 // 3 rows changed the last bit of some)."""
     import torch
 
     data = dataset("multiclass", n=rows, d=features)
-    net = build_network(model, data, data.columns[:-1], "y", None, 0.01)
+    net = build_network(model, data, data.columns[:-1][::order], "y", None, 0.01)
     t = NetTensors(net, data)
+    assert t.Xrows.is_contiguous() == (order == -1)
     theta = torch.tensor(net.initial(3))
     with torch.no_grad():
         expected = float(t.loss(theta))
@@ -122,7 +125,7 @@ def test_the_epoch_end_pass_gives_the_loss_and_predictions_of_one_pass_over_all_
     blocks = np.empty_like(S)
     for rows in t.blocks():
         with torch.no_grad():
-            blocks[rows] = t.scores(theta, t.X[rows]).numpy()
+            blocks[rows] = t.scores(theta, t.Xrows[rows].contiguous()).numpy()
     assert np.array_equal(blocks, S)  # every score, not only the mean loss
     for grad in (False, True):
         loss, counts, norm = t.evaluate(theta, grad=grad)
