@@ -113,10 +113,11 @@ class NetTensors:
         self.M = data.rows
         self._data, self._X = data, None
         cols = [data.columns.index(f) for f in net.features]
-        if cols == list(range(cols[0], cols[0] + len(cols))) and data.values.dtype == np.float64:
+        values = data.values
+        if cols == list(range(cols[0], cols[0] + len(cols))) and values.dtype == np.float64 and values.flags.writeable:
             # the features side by side: their rows in the data's own memory, with no (M, d) copy (fresh memory
             # that size took 10 to 170 ms to fault in, on the shared machine, for a 10^5 × 64 epoch of 250 ms)
-            self.Xrows = torch.from_numpy(data.values[:, cols[0]:cols[0] + len(cols)])
+            self.Xrows = torch.from_numpy(values[:, cols[0]:cols[0] + len(cols)])
         else:
             self.Xrows = self.X
         T = np.ascontiguousarray(net.encode_targets(data.column(net.target)))
