@@ -30,7 +30,7 @@ def fractal(
     colormap: Annotated[Optional[str], typer.Option(help="A matplotlib colormap (default Blues).", show_default=False)] = None,
     log_density: Annotated[Optional[bool], typer.Option("--log-density/--linear-density", help="Shade pixels by log(1+count) (default) or by count.", show_default=False)] = None,
     workers: Annotated[Optional[int], typer.Option(metavar="N", help="Processes to split the chains over (default: every core; runs under 4e6 points, 1.6e7 with numba, use one). The image depends on N as on --seed.", show_default=False)] = None,
-    kernel: Annotated[Optional[str], typer.Option(metavar="NAME", help="The chaos-game loop: numpy, numba (compiled; pip install 'gdcli[fast]') or auto (default: numba where installed, for runs of 1e8 points or more in all). Both draw the same image.", show_default=False)] = None,
+    kernel: Annotated[Optional[str], typer.Option(metavar="NAME", help="The chaos-game loop: numpy, numba (compiled; pip install 'gdcli[fast]') or auto (default: numba where installed, for runs of 1.5e8 points or more in all). Both draw the same image.", show_default=False)] = None,
     json: common.Json = None,
     config: common.Config = None,
 ):

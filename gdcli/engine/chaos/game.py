@@ -11,7 +11,7 @@ import numpy as np
 
 from gdcli.engine.chaos.problem import Maps
 
-JIT_MIN_POINTS = 100_000_000  # below this, loading numba (~0.45 s a run) costs more than its loop saves
+JIT_MIN_POINTS = 150_000_000  # below this, loading numba (~0.6 s a command) costs more than its loop saves
 CHUNK = 1 << 21  # points binned per np.bincount: big enough to amortise its (nx+2)(ny+2) output, small in memory
 PILOT = 1 << 15  # points that fix the window when none is given
 MARGIN = 0.05

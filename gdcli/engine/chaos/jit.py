@@ -24,29 +24,27 @@ def advance(idx, w0, w1, a00, a01, a11, b0, b1, sx, ox, sy, oy, nx, ny, counts, 
     steps, c = idx.shape
     stride = nx + 2
     xmax, ymax = nx + 1.5, ny + 1.5
+    lo0, hi0, lo1, hi1 = lohi[0], lohi[1], lohi[2], lohi[3]  # kept in registers, stored once at the end
     bad = 0
     for s in range(steps):
-        n = last if s == steps - 1 else c
+        n = (last if s == steps - 1 else c) if binned else 0
         for j in range(c):
             k = idx[s, j]
             x, y = w0[j], w1[j]
             t = a00[k] * x + a01[k] * y + b0[k]
             y = a11[k] * y + a01[k] * x + b1[k]
             w0[j], w1[j] = t, y
-            if not binned or j >= n:
+            if j >= n:
                 continue
             fx = t * sx + ox
             fy = y * sy + oy
             if fx != fx or fy != fy:
                 bad += 1
                 continue
-            fx = min(max(fx, 0.0), xmax)
-            fy = min(max(fy, 0.0), ymax)
-            counts[int(fy) * stride + int(fx)] += 1
-            lohi[0] = min(lohi[0], t)
-            lohi[1] = max(lohi[1], t)
-            lohi[2] = min(lohi[2], y)
-            lohi[3] = max(lohi[3], y)
+            counts[int(min(max(fy, 0.0), ymax)) * stride + int(min(max(fx, 0.0), xmax))] += 1
+            lo0, hi0 = min(lo0, t), max(hi0, t)
+            lo1, hi1 = min(lo1, y), max(hi1, y)
+    lohi[0], lohi[1], lohi[2], lohi[3] = lo0, hi0, lo1, hi1
     return bad
 
 

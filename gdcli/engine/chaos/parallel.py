@@ -2,8 +2,8 @@
 
 Processes, with either kernel: the NumPy one (a dozen array operations per step, about a third of the speed of a
 C loop on one core) or the numba one (`jit.advance`, the optional `fast` extra: step and binning fused into one
-compiled loop, about 0.8 of C per core). numba's wheels are 63 MB to download and 195 MB installed (llvmlite 0.50.0:
-179 MB, numba 0.68.1: 16 MB), and loading it costs about half a second per process, so it is an extra, and `auto`
+compiled loop, about 0.9 of C per core). numba's wheels are 63 MB to download and 195 MB installed (llvmlite 0.50.0:
+179 MB, numba 0.68.1: 16 MB), and loading it costs about 0.6 s a command (and 100 MB of memory), so it is an extra, and `auto`
 takes it only for runs long enough to repay that (game.JIT_MIN_POINTS); benchmarks/README.md has the figures.
 
 The window is fixed first (by a pilot run in the parent when none is given), so every worker bins into the same
