@@ -297,6 +297,8 @@ def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, res
         interrupted = True
         if binner is not None and row:
             binner.flush(flat[:row].ravel())
+        if advance is not None and binner is not None:  # the loop may have binned a block `done` has not counted
+            done = int(binner.counts.sum())
     except FloatingPointError:
         nonfinite = True
     seconds = time.perf_counter() - began
