@@ -64,9 +64,9 @@ def test_the_extension_picks_the_format_for_every_plot(cli, tmp_path, ext, magic
     (("gradcheck", "x**2", "--at", "1", "--plot", "p.bmp"), "--plot must name"),
     (("fractal", "--out", "p.tiff"), "--out must name"),
     (("grad", "x**2", "--at", "1", "--levels", "1,2"), "give --plot FILE too"),
-    (("grad", "x**2", "--at", "1", "--plot", "p.png", "--levels", "1,2"), "two variables"),
+    (("grad", "x**2", "--at", "1", "--plot", "p.png", "--levels", "1,2"), "a function of one variable does not have"),
     (("grad", "x*y", "--at", "1,1", "--plot", "p.png", "--levels", "1,nan"), "--levels"),
-    (("grad", "x*y*z", "--at", "1,1,1", "--plot", "p.png"), "one or two variables"),
+    (("grad", "w*x*y*z", "--at", "1,1,1,1", "--plot", "p.png"), "one to three variables"),
     (("hessian", "x*y*z", "--at", "1,1,1", "--plot", "p.png"), "one or two variables"),
     (("convex", "x**2", "--chord", "-1,2"), "give --plot FILE too"),
     (("convex", "x**2", "--plot", "p.png", "--chord", "1,1"), "two different x values"),
@@ -425,3 +425,62 @@ def test_the_readme_pictures_exist_and_come_from_the_script():
     for rel in shown:
         assert f'"{Path(rel).name}"' in script
         picture(root / rel, (400, 250))
+
+
+# -- grad, three variables: the level surface (Figs 3.8, 3.9) ----------------------------------------------
+
+def _surface_lines(fig):
+    """The 3-D wire lines of the level surfaces: (N, 3) vertex arrays, one per line."""
+    (ax,) = fig.axes
+    return [np.column_stack(line.get_data_3d()) for line in ax.lines if len(line.get_data_3d()[0]) > 1]
+
+
+@pytest.mark.parametrize("expression, at, radius, axis_free", [
+    ("x**2 + y**2 + z**2", "1,2,2", 3.0, None),  # Fig 3.8: the sphere of radius 3 through (1, 2, 2)
+    ("x**2 + y**2 + 0*z", "1,2,2", math.sqrt(5), 2),  # Fig 3.9: the cylinder of radius √5 about the z axis
+])
+def test_a_function_of_three_variables_draws_its_level_surface_with_the_normal_gradient(expression, at, radius,
+                                                                                         axis_free):
+    r, fig = _grad(expression, at)
+    lines = _surface_lines(fig)
+    assert len(lines) >= 10  # slices across x and across z
+    P = np.concatenate(lines)
+    dist = np.linalg.norm(P if axis_free is None else P[:, :2], axis=1)
+    assert np.abs(dist - radius).max() < 0.05 * radius  # every vertex on the level surface (grid interpolation)
+    if axis_free is not None:  # a cylinder: the wire runs along its axis, well beyond the point's height
+        assert np.ptp(P[:, axis_free]) > 2 * radius
+    (ax,) = fig.axes
+    arrows = [c for c in ax.collections if c.get_gid() == "gradient"]
+    assert len(arrows) == 1
+    tip, tail = np.asarray(arrows[0]._segments3d)[0]  # a 3-D quiver's first segments are its shafts, tip first
+    np.testing.assert_allclose(tail, [1, 2, 2])
+    g = np.asarray(r.gradient, dtype=float)
+    np.testing.assert_allclose((tip - tail) / np.linalg.norm(tip - tail), g / np.linalg.norm(g), atol=1e-12)
+    normals = [c for c in ax.collections if c.get_gid() == "field"]
+    assert len(normals) == 1
+    segs = np.asarray(normals[0]._segments3d)
+    assert len(segs) >= 3 * 10  # at least ten arrows, each a shaft and two head strokes
+    for tip, tail in segs[: len(segs) // 3]:  # on the surface, pointing along the radius, outward
+        radial = tail.copy()
+        if axis_free is not None:
+            radial[axis_free] = 0
+        assert abs(np.linalg.norm(radial) - radius) < 0.05 * radius
+        assert np.dot((tip - tail) / np.linalg.norm(tip - tail), radial / np.linalg.norm(radial)) > 0.98
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[0] == f"level surface f = {r.value:g}" and "∇f at (1, 2, 2)" in labels[1]
+
+
+def test_levels_draw_several_level_surfaces_and_skip_the_unreached(tmp_path):
+    r, fig = _grad("x**2 + y**2 + z**2", "1,2,2", levels=[1, 4, 1e6])
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "level surface f = 1" in labels and "level surface f = 4" in labels
+    assert not any("1e+06" in s or "1000000" in s for s in labels)  # not reached in the cube: not drawn
+    radii = {round(float(np.linalg.norm(line, axis=1).mean()), 1) for line in _surface_lines(fig)}
+    assert radii == {1.0, 2.0}
+
+
+def test_level_surface_of_a_function_undefined_in_part_of_the_cube(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = cli("grad", "sqrt(x) + y**2 + z**2", "--at", "1,1,1", "--plot", "s.png")
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

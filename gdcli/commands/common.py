@@ -76,8 +76,8 @@ def build_options(cls, config: Path | None, given: dict, command: str | None = N
     return cls(**values)
 
 
-def picture_options(plot, levels, n: int) -> list[float] | None:
-    """Check --plot and --levels before any work: the file's extension, one or two variables, the levels."""
+def picture_options(plot, levels, n: int, most: int = 2) -> list[float] | None:
+    """Check --plot and --levels before any work: the file's extension, 1 to `most` variables, the levels."""
     if plot is None:
         if levels is not None:
             raise UsageError("--levels picks the contour levels of a --plot; give --plot FILE too")
@@ -85,12 +85,14 @@ def picture_options(plot, levels, n: int) -> list[float] | None:
     from gdcli.render.output import picture_path
 
     picture_path(plot)
-    if n not in (1, 2):
-        raise UsageError(f"--plot draws functions of one or two variables; this one has {n}")
+    if not 1 <= n <= most:
+        what = "one or two variables" if most == 2 else "one to three variables (three: the level surface)"
+        raise UsageError(f"--plot draws functions of {what}; this one has {n}")
     if levels is None:
         return None
-    if n != 2:
-        raise UsageError("--levels picks contour levels, which a function of two variables has; this one has one")
+    if n == 1:
+        raise UsageError("--levels picks contour levels (or level surfaces), which a function of one variable "
+                         "does not have")
     from gdcli.expr import parse_vector
 
     values = [float(v) for v in parse_vector(levels, None, "--levels")]

@@ -51,7 +51,7 @@ def compute(opts: GradOptions):
     if direction is not None and not direction.any():
         raise UsageError("--direction must not be the zero vector")
     step = None if opts.step is None else parse_vector(opts.step, n, "--step")
-    levels = common.picture_options(opts.plot, opts.levels, n)
+    levels = common.picture_options(opts.plot, opts.levels, n, most=3)
     result = gradient_at(expr, x, method=opts.method, direction=direction, step=step, budget=budget)
     if opts.plot is not None:
         from gdcli.render.calculus_plots import grad_figure

@@ -162,6 +162,10 @@ def field_axes(fig, ax, r, expr, levels=None) -> None:
 
 
 def grad_figure(r, expr, levels=None):
+    if len(r.variables) == 3:
+        from gdcli.render.level_surface import level_surface_figure
+
+        return level_surface_figure(r, expr, levels)
     plt = pyplot()
     if len(r.variables) == 1:
         fig, ax = plt.subplots(figsize=(8.4, 4.4))
