@@ -232,3 +232,39 @@ def test_cli_three_classes_and_one_class(cli, tmp_path):
     for path, message in ((three, "needs two classes"), (one, "single class")):
         r = cli("fit", "--data", path, "--model", "madaline:2")
         assert r.exit_code == 2 and message in r.stderr and r.stderr.strip().count("\n") == 0
+
+
+def test_the_closed_form_set_search_keeps_the_set_that_trying_each_would_keep():
+    """Oracle: MRII's set trials done literally, a reversed copy of W per set, scored by its vote on x."""
+    from gdcli.engine.learn.madaline import mr_step, reverse, sgn, vote
+
+    rng = np.random.default_rng(1)
+    checked = 0
+    for _ in range(400):
+        H, d = int(rng.integers(3, 12)), int(rng.integers(1, 4))
+        W, x = rng.standard_normal((H, d + 1)), np.append(rng.standard_normal(d), 1.0)
+        alpha = float(rng.choice([0.3, 1.0, 1.7]))
+        a = sgn(W @ x)
+        t = -vote(a)
+        new, step = mr_step(W, x, t, alpha)
+        if step.kept is not None and len(step.kept) == 1:
+            continue  # a single reversal did it: not the set search
+        order = np.argsort(np.abs(W @ x), kind="stable")
+        wrong = [int(u) for u in order if a[u] != t]
+        kept = None
+        for k in range(2, len(wrong) + 1):
+            if vote(sgn(reverse(W, x, wrong[:k], alpha) @ x)) == t:
+                kept = tuple(wrong[:k])
+                break
+        assert step.kept == kept
+        np.testing.assert_allclose(new, W if kept is None else reverse(W, x, kept, alpha), rtol=0, atol=0)
+        checked += 1
+    assert checked > 100
+
+
+def test_rows_too_large_for_the_lms_step_are_refused(cli, tmp_path):
+    (tmp_path / "big.csv").write_text("a,b,y\n1e200,1e200,1\n-1e200,1e199,-1\n3,4,1\n")
+    r = cli("fit", "--data", tmp_path / "big.csv", "--model", "madaline:2", "--epochs", "5")
+    assert r.exit_code == 2 and r.stderr.strip().splitlines() == [
+        "error: row 1 of the data is too large for the α-LMS step (|x̃|² overflows); rescale the data, e.g. "
+        "--scale standard"]

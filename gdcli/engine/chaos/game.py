@@ -89,6 +89,11 @@ def widened(w: Window, least: float = 0.1) -> Window:
     return Window(grow(a0, a1), grow(b0, b1))
 
 
+def index_dtype(n_maps: int):
+    """The smallest unsigned dtype for map indices: uint8 up to 256 maps, uint16 beyond (MAX_MAPS = 65536)."""
+    return np.uint8 if n_maps <= 256 else np.uint16
+
+
 class _Draws:
     """The chains' random map indices, drawn a block of rows at a time (one row per step), handed out row by row.
 
@@ -96,7 +101,7 @@ class _Draws:
 
     def __init__(self, rng: np.random.Generator, n_maps: int, chains: int, rows: int):
         self.rng, self.n, self.c, self.rows = rng, n_maps, chains, rows
-        self.small = np.uint8 if n_maps <= 256 else np.uint16
+        self.small = index_dtype(n_maps)
         self.block, self.pos = None, rows
 
     def take(self, k: int) -> np.ndarray:
@@ -278,9 +283,9 @@ def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, res
                 state.step()
                 emit(state.w0, state.w1, min(c, points - done))
         else:
-            if row and not binner.flush(flat[:row].ravel()):
+            kept, row = row, 0  # (zeroed first: a Ctrl-C during the flush must not flush these rows again)
+            if kept and not binner.flush(flat[:kept].ravel()):
                 nonfinite = True
-            row = 0
             while done < points and not nonfinite:
                 need = -(-(points - done) // c)  # steps still to take
                 idx = draws.take(need)
@@ -289,7 +294,8 @@ def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, res
                 done += (len(idx) - 1) * c + last
                 if on_progress:
                     on_progress(done)
-        if row and not binner.flush(flat[:row].ravel()):
+        kept, row = row, 0
+        if kept and not binner.flush(flat[:kept].ravel()):
             nonfinite = True
         if on_progress:
             on_progress(done)

@@ -48,8 +48,9 @@ def advance(idx, w0, w1, a00, a01, a11, b0, b1, sx, ox, sy, oy, nx, ny, counts, 
     return bad
 
 
-def warm() -> None:
-    """Compile (or load from the cache) before forking workers, so that no child compiles."""
+def warm(index=np.uint8) -> None:
+    """Compile (or load from the cache) the loop for map indices of this dtype (uint8, or uint16 beyond 256 maps)
+    before the timing starts and before forking workers, so that no child compiles."""
     one = np.zeros(1)
-    advance(np.zeros((1, 1), np.uint8), one.copy(), one.copy(), one, one, one, one, one, 1.0, 1.0, 1.0, 1.0, 1, 1,
+    advance(np.zeros((1, 1), index), one.copy(), one.copy(), one, one, one, one, one, 1.0, 1.0, 1.0, 1.0, 1, 1,
             np.zeros(9, np.int64), np.zeros(4), True, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gdcli.engine.chaos.game import kernel_for
+from gdcli.engine.chaos.game import index_dtype, kernel_for
 from gdcli.engine.chaos.problem import (Line, Problem, auto_burn_in, auto_chains, diverging_step, sgd_maps,
                                         trajectory)
 
@@ -69,7 +69,12 @@ def fractal(prob: Problem, lrs, points: int, *, burn_in: int | None = None, batc
 
     panels, interrupted = [], False
     maps_all = [sgd_maps(prob, lr, batch_size) for lr in lrs]  # every lr checked before any work starts
-    loop = kernel_for(kernel, points * len(maps_all))  # numba is loaded once for all panels
+    loop = kernel_for(kernel, points * sum(not m.expanding for m in maps_all))  # the points of the panels that run
+    if loop == "numba":  # loaded (or compiled) before any panel's clock starts, once for all of them
+        from gdcli.engine.chaos.jit import warm
+
+        for m in maps_all:
+            warm(index_dtype(len(m.a00)))
     for k, maps in enumerate(maps_all):
         if interrupted:
             panels.append(Panel(maps.lr, "skipped", 0, 0, window, None, 0, 0, 0.0, 0.0, None, maps.expanding, None))

@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from gdcli.engine.chaos.game import PILOT, Density, Window, run_chaos
+from gdcli.engine.chaos.game import PILOT, Density, Window, index_dtype, run_chaos
 from gdcli.engine.chaos.problem import Maps
 
 # below this a worker's start-up (a fork, ~20-50 ms) costs more than it saves
@@ -83,7 +83,7 @@ def run_chaos_parallel(maps: Maps, start, points: int, *, workers: int, burn_in:
     if kernel == "numba":
         from gdcli.engine.chaos.jit import warm
 
-        warm()  # compiled (or loaded) once here, inherited by every fork
+        warm(index_dtype(len(maps.a00)))  # compiled (or loaded) once here, inherited by every fork
     ctx = mp.get_context("fork")
     out, progress = ctx.Queue(), ctx.Array("q", workers)
     seeds = np.random.SeedSequence(seed).spawn(workers)

@@ -129,7 +129,10 @@ def regions(problem, data, theta, n: int = 200) -> dict:
         return np.linspace(lo - pad, hi + pad, n)
 
     g1, g2 = np.meshgrid(axis(x1), axis(x2))
-    pred = predictions(problem, grid_data(problem, [g1.ravel(), g2.ravel()]), theta)
+    c1, c2 = g1.ravel(), g2.ravel()
+    # in blocks of grid points: a wide network's (points × units) activations stay small (mlp:10000, madaline:10000)
+    pred = np.concatenate([predictions(problem, grid_data(problem, [c1[i:i + 1024], c2[i:i + 1024]]), theta)
+                           for i in range(0, c1.size, 1024)])
     index = np.searchsorted(np.asarray(problem.classes), pred).reshape(g1.shape)
     return {"kind": "regions", "x1": x1, "x2": x2, "y": y, "g1": g1, "g2": g2, "index": index,
             "classes": list(problem.classes)}
