@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from gdcli.engine.calculus.definiteness import scaled_norm  # ‖v‖ without under- or overflow
 from gdcli.engine.learn import metrics
 from gdcli.engine.learn.madaline import Madaline
 from gdcli.engine.learn.models import Problem, closed_form, true_params
@@ -155,13 +156,15 @@ def final_grad_norm(tensors, last) -> float | None:
     """‖∇θ L‖ over every row at the last record's parameters by the written-out chain rule (torch tensors or
     NumPy arrays), taken from the record when its pass computed it; None where not finite."""
     norm = last.grad_norm
-    if norm is None and hasattr(tensors, "torch"):  # Tensors and NetTensors
-        torch = tensors.torch
-        _, g = tensors.manual_loss_and_grad(torch.as_tensor(np.asarray(last.params, dtype=float)))
-        norm = float(torch.linalg.vector_norm(g))
-    elif norm is None:  # numpy_train.Arrays
-        _, g = tensors.manual_loss_and_grad(np.asarray(last.params, dtype=float))
-        norm = float(np.linalg.norm(g))
+    if norm is None:  # at a diverged θ the gradient overflows: that is the answer (None), not a warning
+        with np.errstate(over="ignore", invalid="ignore"):
+            if hasattr(tensors, "torch"):  # Tensors and NetTensors
+                torch = tensors.torch
+                _, g = tensors.manual_loss_and_grad(torch.as_tensor(np.asarray(last.params, dtype=float)))
+                g = g.numpy()
+            else:  # numpy_train.Arrays
+                _, g = tensors.manual_loss_and_grad(np.asarray(last.params, dtype=float))
+            norm = scaled_norm(g)  # a finite gradient's norm is finite even when its square overflows
     return norm if math.isfinite(norm) else None
 
 
