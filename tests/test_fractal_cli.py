@@ -124,7 +124,9 @@ def test_ctrl_c_keeps_the_image_and_exits_130(cli, tmp_path, monkeypatch):
         yield Bar()
 
     monkeypatch.setattr(progress, "progress", interrupting)
-    r = cli("fractal", "--points", "1e7", "--resolution", "100", "--json")
+    # one process: the bar's Ctrl-C lands inside the run. With workers, both may have finished before the parent's
+    # first progress call, and then nothing was interrupted (tests/test_fractal_parallel.py sends a real SIGINT)
+    r = cli("fractal", "--points", "1e7", "--resolution", "100", "--workers", "1", "--json")
     assert r.exit_code == 130 and r.stderr.startswith("interrupted: kept ")
     doc = json.loads(r.stdout)
     assert doc["interrupted"] is True and doc["panels"][0]["status"] == "interrupted"
