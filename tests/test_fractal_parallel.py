@@ -64,3 +64,28 @@ def test_ctrl_c_to_the_parent_stops_every_worker_and_keeps_their_points(tmp_path
     assert doc["interrupted"] and panel["status"] == "interrupted" and 0 < panel["points"] < 1e10
     assert panel["kernel"] == kernel
     assert "Traceback" not in err and (tmp_path / "f.png").exists()
+
+
+def test_a_worker_stopped_before_it_sends_makes_the_run_interrupted_not_hung(monkeypatch):
+    """A Ctrl-C that reaches a worker after its run but before it sends: the parent keeps the other's points,
+    marks the run interrupted, and does not wait for the lost worker."""
+    from gdcli.engine.chaos import parallel
+
+    real = parallel.run_chaos
+
+    def second_worker_lost(maps, start, points, **kw):
+        if kw["seed"].spawn_key == (1,):
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # as if the stop came between the run and the send
+            time.sleep(30)
+        return real(maps, start, points, **kw)
+
+    monkeypatch.setattr(parallel, "run_chaos", second_worker_lost)
+
+    def stop(n):
+        raise KeyboardInterrupt
+
+    began = time.monotonic()
+    d = run_chaos_parallel(MAPS, PROB.minimum, MIN_POINTS, workers=2, burn_in=10, chains=512, resolution=50,
+                           window=Window((-0.3, 4.3), (-0.3, 4.3)), seed=0, on_progress=stop)
+    assert time.monotonic() - began < 10
+    assert d.interrupted and 0 < d.points <= MIN_POINTS // 2 and d.inside == d.points  # the first worker's share, or part

@@ -48,15 +48,17 @@ def _worker(i, out, progress, maps, start, points, kwargs):
     def on_progress(n):
         progress[i] = n
 
-    out.put((i, run_chaos(maps, start, points, on_progress=on_progress, **kwargs)))
+    d = run_chaos(maps, start, points, on_progress=on_progress, **kwargs)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C from here on is late: send what was binned
+    out.put((i, d))
 
 
-def _merge(parts: list[Density], window: Window, seconds: float, chains: int) -> Density:
+def _merge(parts: list[Density], window: Window, seconds: float, chains: int, lost: bool = False) -> Density:
     boxes = [p.bbox for p in parts if p.bbox is not None]
     bbox = Window((min(b.w1[0] for b in boxes), max(b.w1[1] for b in boxes)),
                   (min(b.w2[0] for b in boxes), max(b.w2[1] for b in boxes))) if boxes else None
     return Density(sum(p.counts for p in parts), window, sum(p.points for p in parts), sum(p.inside for p in parts),
-                   bbox, chains, parts[0].burn_in, seconds, any(p.interrupted for p in parts),
+                   bbox, chains, parts[0].burn_in, seconds, lost or any(p.interrupted for p in parts),
                    any(p.nonfinite for p in parts))
 
 
@@ -94,6 +96,7 @@ def run_chaos_parallel(maps: Maps, start, points: int, *, workers: int, burn_in:
              for i in range(workers)]
     results: dict[int, Density] = {}
     started = []
+    lost = False  # a worker stopped by Ctrl-C sent nothing: the run is short of its points
     try:
         # SIGINT stays blocked across the forks, so that a Ctrl-C cannot reach a worker before its handler is set
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -116,13 +119,20 @@ def run_chaos_parallel(maps: Maps, start, points: int, *, workers: int, burn_in:
         for p in started:
             if p.is_alive():
                 os.kill(p.pid, signal.SIGINT)
+        # a worker that the signal caught outside its run (between the run's end and the put) sends nothing:
+        # wait for the others, not for it
         while len(results) < len(started):
-            i, d = out.get(timeout=60)
-            results[i] = d
+            try:
+                i, d = out.get(timeout=0.2)
+                results[i] = d
+            except queue.Empty:
+                if not any(p.is_alive() for p in started) and out.empty():
+                    lost = True
+                    break
         if not parts and not results:
             raise
     finally:
         for p in started:
             p.join(timeout=5)
     done = [results[i] for i in sorted(results)]
-    return _merge(parts + done, window, time.perf_counter() - began, sum(d.chains for d in done) or chains)
+    return _merge(parts + done, window, time.perf_counter() - began, sum(d.chains for d in done) or chains, lost)
