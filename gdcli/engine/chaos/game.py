@@ -220,9 +220,11 @@ def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, res
     rows = max(1, CHUNK // c)
     draws = _Draws(np.random.default_rng(seed), len(maps.a00), c, rows)
     state = _Chains(maps, start, c, draws)
-    advance = None
+    advance = idle = None
     if kernel == "numba":
         from gdcli.engine.chaos.jit import advance
+
+        idle = _Binner(Window((0.0, 1.0), (0.0, 1.0)), 8, 1)  # what the burn-in passes: it bins nothing
     lohi = np.array([np.inf, -np.inf, np.inf, -np.inf])  # min w0, max w0, min w1, max w1 of the binned iterates
     done, interrupted, nonfinite = 0, False, False
     began = time.perf_counter()
@@ -246,7 +248,7 @@ def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, res
                 on_progress(done)
 
     def compiled(idx, binned: bool, last: int) -> int:  # jit.advance over these rows; the NaNs it met
-        b = binner or _Binner(Window((0.0, 1.0), (0.0, 1.0)), 8, 1)  # burn-in: nothing is binned
+        b = binner or idle
         return advance(idx, state.w0, state.w1, maps.a00, maps.a01, maps.a11, maps.b0, maps.b1, b.sx, b.ox, b.sy,
                        b.oy, b.nx, b.ny, b.counts, lohi, binned, last)
 

@@ -53,6 +53,16 @@ def _worker(i, out, progress, maps, start, points, kwargs):
     out.put((i, d))
 
 
+def _receive(out, results: dict, started: list) -> bool:
+    """Wait up to 0.2 s for one worker's result; False when none can come (no worker alive, nothing queued)."""
+    try:
+        i, d = out.get(timeout=0.2)
+    except queue.Empty:
+        return any(p.is_alive() for p in started) or not out.empty()
+    results[i] = d
+    return True
+
+
 def _merge(parts: list[Density], window: Window, seconds: float, chains: int, lost: bool = False) -> Density:
     boxes = [p.bbox for p in parts if p.bbox is not None]
     bbox = Window((min(b.w1[0] for b in boxes), max(b.w1[1] for b in boxes)),
@@ -96,7 +106,6 @@ def run_chaos_parallel(maps: Maps, start, points: int, *, workers: int, burn_in:
              for i in range(workers)]
     results: dict[int, Density] = {}
     started = []
-    lost = False  # a worker stopped by Ctrl-C sent nothing: the run is short of its points
     try:
         # SIGINT stays blocked across the forks, so that a Ctrl-C cannot reach a worker before its handler is set
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -107,12 +116,8 @@ def run_chaos_parallel(maps: Maps, start, points: int, *, workers: int, burn_in:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C that came meanwhile is raised here
         while len(results) < len(started):
-            try:
-                i, d = out.get(timeout=0.2)
-                results[i] = d
-            except queue.Empty:
-                if not any(p.is_alive() for p in started) and out.empty():
-                    raise RuntimeError("a fractal worker process died") from None
+            if not _receive(out, results, started):
+                raise RuntimeError("a fractal worker process died")
             if on_progress:
                 on_progress(sum(progress[:]) + sum(p.points for p in parts))
     except KeyboardInterrupt:  # stop the workers at their next chunk; they send what they binned
@@ -120,19 +125,14 @@ def run_chaos_parallel(maps: Maps, start, points: int, *, workers: int, burn_in:
             if p.is_alive():
                 os.kill(p.pid, signal.SIGINT)
         # a worker that the signal caught outside its run (between the run's end and the put) sends nothing:
-        # wait for the others, not for it
-        while len(results) < len(started):
-            try:
-                i, d = out.get(timeout=0.2)
-                results[i] = d
-            except queue.Empty:
-                if not any(p.is_alive() for p in started) and out.empty():
-                    lost = True
-                    break
+        # wait for the others, not for it (the run is then short of its points: interrupted)
+        while len(results) < len(started) and _receive(out, results, started):
+            pass
         if not parts and not results:
             raise
     finally:
         for p in started:
             p.join(timeout=5)
     done = [results[i] for i in sorted(results)]
-    return _merge(parts + done, window, time.perf_counter() - began, sum(d.chains for d in done) or chains, lost)
+    return _merge(parts + done, window, time.perf_counter() - began, sum(d.chains for d in done) or chains,
+                  lost=len(results) < len(started))
