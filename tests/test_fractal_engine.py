@@ -1,5 +1,7 @@
 """The SGD fractal engine against closed forms: normal equations, stationary moments, a plain SGD loop, histogram2d."""
 
+import os
+import signal
 from fractions import Fraction
 
 import numpy as np
@@ -190,6 +192,25 @@ def test_interrupt_keeps_the_points_binned_so_far():
 
     d = run(0.65, points=10 * CHUNK, chains=4096, burn_in=30, on_progress=stop)
     assert d.interrupted and d.points == calls[0] and d.counts.sum() == d.inside == d.points
+
+
+@pytest.mark.parametrize("points, flushes", [(10_001, 1), (2 * CHUNK + 5, 2)])
+def test_a_ctrl_c_during_a_flush_neither_loses_nor_doubles_its_rows(monkeypatch, points, flushes):
+    """A real SIGINT that arrives while rows are added to the counts is held until they are added and forgotten:
+    the run keeps exactly the points in its grid (10,001 is not a multiple of the chains: a padded last row)."""
+    real, calls = _Binner.flush, []
+
+    def flush_with_ctrl_c(self, flat):
+        calls.append(len(flat))
+        if len(calls) == flushes:
+            os.kill(os.getpid(), signal.SIGINT)  # lands mid-flush: before the counts are added
+        return real(self, flat)
+
+    monkeypatch.setattr(_Binner, "flush", flush_with_ctrl_c)
+    wide = Window((-1e3, 1e3), (-1e3, 1e3))  # every point inside: inside == points
+    d = run(0.65, points=points, chains=256, burn_in=5, window=wide)
+    binned = sum(calls) - (256 - points % 256 if flushes == 1 else 0)  # the padding of a partial row is not a point
+    assert d.interrupted and d.points == d.inside == d.counts.sum() == binned > 0
 
 
 def test_parse_window_and_errors():

@@ -66,26 +66,38 @@ def test_ctrl_c_to_the_parent_stops_every_worker_and_keeps_their_points(tmp_path
     assert "Traceback" not in err and (tmp_path / "f.png").exists()
 
 
-def test_a_worker_stopped_before_it_sends_makes_the_run_interrupted_not_hung(monkeypatch):
-    """A Ctrl-C that reaches a worker after its run but before it sends: the parent keeps the other's points,
-    marks the run interrupted, and does not wait for the lost worker."""
+def test_a_worker_that_dies_at_the_stop_makes_the_run_interrupted_not_hung(monkeypatch):
+    """Ctrl-C after the first worker binned its share, while the second dies of the forwarded stop without sending:
+    the parent keeps the first's points, marks the run interrupted, and does not wait for the lost worker."""
     from gdcli.engine.chaos import parallel
 
     real = parallel.run_chaos
 
-    def second_worker_lost(maps, start, points, **kw):
+    def second_worker_dies(maps, start, points, **kw):
         if kw["seed"].spawn_key == (1,):
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # as if the stop came between the run and the send
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # the forwarded SIGINT kills it
             time.sleep(30)
         return real(maps, start, points, **kw)
 
-    monkeypatch.setattr(parallel, "run_chaos", second_worker_lost)
+    monkeypatch.setattr(parallel, "run_chaos", second_worker_dies)
 
-    def stop(n):
-        raise KeyboardInterrupt
+    def stop_once_the_first_is_done(n):
+        if n >= MIN_POINTS // 2:
+            raise KeyboardInterrupt
 
     began = time.monotonic()
     d = run_chaos_parallel(MAPS, PROB.minimum, MIN_POINTS, workers=2, burn_in=10, chains=512, resolution=50,
-                           window=Window((-0.3, 4.3), (-0.3, 4.3)), seed=0, on_progress=stop)
-    assert time.monotonic() - began < 10
-    assert d.interrupted and 0 < d.points <= MIN_POINTS // 2 and d.inside == d.points  # the first worker's share, or part
+                           window=Window((-0.3, 4.3), (-0.3, 4.3)), seed=0, on_progress=stop_once_the_first_is_done)
+    assert time.monotonic() - began < 20
+    assert d.interrupted and d.points == d.inside == d.counts.sum() == MIN_POINTS // 2
+
+
+def test_a_worker_stopped_mid_run_sends_whole_chunks(monkeypatch):
+    """The forwarded stop interrupts a worker only between chunks: what each sends is exactly what it binned."""
+    def stop_after_some(n):
+        if n > 0:
+            raise KeyboardInterrupt
+
+    d = run_chaos_parallel(MAPS, PROB.minimum, 40 * MIN_POINTS, workers=2, burn_in=10, chains=512, resolution=50,
+                           window=Window((-0.3, 4.3), (-0.3, 4.3)), seed=0, on_progress=stop_after_some)
+    assert d.interrupted and 0 < d.points < 40 * MIN_POINTS and d.points == d.inside == d.counts.sum()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -146,7 +149,8 @@ class _Chains:
 
 
 class _Binner:
-    """Maps iterates to flat bin indices of a (ny+2)×(nx+2) grid whose border collects everything outside."""
+    """Maps iterates to flat bin indices of a (ny+2)×(nx+2) grid whose border collects everything outside; one
+    more bin past the grid (`pad`) takes the padding of a partial row, so the grid's sum is the points binned."""
 
     def __init__(self, window: Window, resolution: int, chains: int):
         self.window = window
@@ -157,7 +161,8 @@ class _Binner:
         self.oy = 1.0 - window.w2[0] * self.sy
         self.fx, self.fy = np.empty(chains), np.empty(chains)
         self.iy = np.empty(chains, np.intp)
-        self.counts = np.zeros((self.ny + 2) * (self.nx + 2), np.int64)
+        self.pad = (self.ny + 2) * (self.nx + 2)
+        self.counts = np.zeros(self.pad + 1, np.int64)
 
     def bin(self, w0, w1, out) -> None:
         n = len(out)
@@ -185,7 +190,31 @@ class _Binner:
         return ok
 
     def image(self) -> np.ndarray:
-        return self.counts.reshape(self.ny + 2, self.nx + 2)[1:-1, 1:-1].copy()
+        return self.counts[:self.pad].reshape(self.ny + 2, self.nx + 2)[1:-1, 1:-1].copy()
+
+    def binned(self) -> int:
+        """The points in the grid, inside the window or on its border (not padding, not NaNs)."""
+        return int(self.counts[:self.pad].sum())
+
+
+@contextmanager
+def _ctrl_c_held():
+    """A Ctrl-C in the block is held until it ends, then handled as it would have been: it cannot land between
+    adding rows to the counts and marking them added (which would lose them or count them twice). A handler, not a
+    signal mask: the kernel may hand SIGINT to any thread (BLAS makes some), and Python acts on it in this one."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # no KeyboardInterrupt reaches another thread
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if held and callable(previous):
+            previous(signal.SIGINT, None)  # Python's own raises KeyboardInterrupt; a worker's records the stop
+        elif held and previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
 
 
 def kernel_for(kernel: str, points: int) -> str:
@@ -235,17 +264,22 @@ def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, res
         nonlocal row, done, nonfinite
         binner.bin(w0, w1, flat[row, :n])
         if n < c:
-            flat[row, n:] = 0  # bin 0 is a border bin: padding lands outside the image
+            flat[row, n:] = binner.pad
         np.minimum(lohi[0::2], (w0[:n].min(), w1[:n].min()), out=lohi[0::2])
         np.maximum(lohi[1::2], (w0[:n].max(), w1[:n].max()), out=lohi[1::2])
         row += 1
         done += n
         if row == rows:
-            row = 0
-            if not binner.flush(flat.ravel()):
-                nonfinite = True
+            flush()
             if on_progress:
                 on_progress(done)
+
+    def flush():  # the rows binned since the last flush into the counts, and forgotten, as one step
+        nonlocal row, nonfinite
+        with _ctrl_c_held():
+            if row and not binner.flush(flat[:row].ravel()):
+                nonfinite = True
+            row = 0
 
     def compiled(idx, binned: bool, last: int) -> int:  # jit.advance over these rows; the NaNs it met
         b = binner or idle
@@ -285,9 +319,7 @@ def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, res
                 state.step()
                 emit(state.w0, state.w1, min(c, points - done))
         else:
-            kept, row = row, 0  # (zeroed first: a Ctrl-C during the flush must not flush these rows again)
-            if kept and not binner.flush(flat[:kept].ravel()):
-                nonfinite = True
+            flush()
             while done < points and not nonfinite:
                 need = -(-(points - done) // c)  # steps still to take
                 idx = draws.take(need)
@@ -296,17 +328,14 @@ def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, res
                 done += (len(idx) - 1) * c + last
                 if on_progress:
                     on_progress(done)
-        kept, row = row, 0
-        if kept and not binner.flush(flat[:kept].ravel()):
-            nonfinite = True
+        flush()
         if on_progress:
             on_progress(done)
     except KeyboardInterrupt:
         interrupted = True
-        if binner is not None and row:
-            binner.flush(flat[:row].ravel())
-        if advance is not None and binner is not None:  # the loop may have binned a block `done` has not counted
-            done = int(binner.counts.sum())
+        if binner is not None:  # the points are those in the counts (`done` may be a row or a block apart)
+            flush()
+            done = binner.binned()
     except FloatingPointError:
         nonfinite = True
     seconds = time.perf_counter() - began

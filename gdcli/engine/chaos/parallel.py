@@ -38,19 +38,20 @@ def cores() -> int:
 
 
 def _worker(i, out, progress, maps, start, points, kwargs):
-    def first_only(signum, frame):  # the terminal's Ctrl-C and the parent's forward must not both interrupt
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        raise KeyboardInterrupt
+    stop = []
 
-    signal.signal(signal.SIGINT, first_only)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent across the fork
+    def note_stop(signum, frame):  # the terminal's Ctrl-C and the parent's forward: the run stops at its next chunk
+        stop.append(signum)
 
-    def on_progress(n):
+    def on_progress(n):  # only here, between chunks, does a stop interrupt the run: no point is lost or sent twice
         progress[i] = n
+        if stop and n < points:
+            raise KeyboardInterrupt
 
-    d = run_chaos(maps, start, points, on_progress=on_progress, **kwargs)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C from here on is late: send what was binned
-    out.put((i, d))
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a run started to ignore Ctrl-C (nohup, `&`) still does
+        signal.signal(signal.SIGINT, note_stop)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent across the fork
+    out.put((i, run_chaos(maps, start, points, on_progress=on_progress, **kwargs)))
 
 
 def _receive(out, results: dict, started: list) -> bool:
@@ -124,8 +125,8 @@ def run_chaos_parallel(maps: Maps, start, points: int, *, workers: int, burn_in:
         for p in started:
             if p.is_alive():
                 os.kill(p.pid, signal.SIGINT)
-        # a worker that the signal caught outside its run (between the run's end and the put) sends nothing:
-        # wait for the others, not for it (the run is then short of its points: interrupted)
+        # a worker that died (killed, out of memory) sends nothing: wait for the others, not for it (the run is
+        # then short of its points: interrupted)
         while len(results) < len(started) and _receive(out, results, started):
             pass
         if not parts and not results:
