@@ -82,4 +82,17 @@ def test_logistic_on_separable_data_does_not_claim_it_cannot_separate():
     r = fit(problem_for(data, "logistic"), data, TrainSpec(lr=0.1, epochs=50))
     assert not r.classification["separated"]  # 50 epochs are not enough here...
     assert "cannot separate" not in r.classification["message"]  # ...which says nothing about separability
-    assert "not separated yet" in r.classification["message"]
+    assert "more epochs help only if a hyperplane can split the classes" in r.classification["message"]
+
+
+@pytest.mark.parametrize("model,hint", [("adaline", "only if a hyperplane can split"),
+                                        ("mlp:2", "more hidden units may help")])
+def test_the_unseparated_message_fits_the_model(model, hint):
+    """On XOR a linear model cannot get there with more epochs (it must not suggest they help); a network may."""
+    from gdcli.engine.learn.data import Dataset
+    from gdcli.engine.learn.networks import build_network
+
+    xor = Dataset(("x1", "x2", "y"), np.array([[0, 0, -1], [0, 1, 1], [1, 0, 1], [1, 1, -1]], float), "xor")
+    problem = build_network(model, xor, ("x1", "x2"), "y", None, 0.0, "relu", None)
+    r = fit(problem, xor, TrainSpec(lr=0.01, epochs=5))
+    assert not r.classification["separated"] and hint in r.classification["message"]

@@ -215,6 +215,10 @@ def test_cli_test_split_plot_and_save(cli_json, tmp_path):
     (["--model", "madaline:2", "--batch-size", "4"], "--batch-size does not apply"),
     (["--model", "madaline:2", "--momentum", "0.5"], "--momentum does not apply"),
     (["--model", "madaline:2", "--landscape", "l.png"], "--landscape does not apply"),
+    (["--model", "madaline:2", "--optimizer", "gd"], "--optimizer does not apply"),  # given at their defaults
+    (["--model", "madaline:2", "--gradient", "manual"], "--gradient does not apply"),
+    (["--model", "madaline:2", "--activation", "relu"], "--activation does not apply"),
+    (["--model", "madaline:2", "--reg", "0"], "--reg does not apply"),
     (["--model", "madaline:2", "--lr", "2"], "(0, 2)"),
     (["--model", "madaline:2", "--task", "regression"], "is a classifier"),
 ])
@@ -268,3 +272,10 @@ def test_rows_too_large_for_the_lms_step_are_refused(cli, tmp_path):
     assert r.exit_code == 2 and r.stderr.strip().splitlines() == [
         "error: row 1 of the data is too large for the α-LMS step (|x̃|² overflows); rescale the data, e.g. "
         "--scale standard"]
+
+
+def test_a_config_file_giving_a_default_gradient_option_is_refused_too(cli, xor_csv, tmp_path):
+    f = tmp_path / "m.yaml"
+    f.write_text(f"data: {xor_csv}\nmodel: madaline:2\noptimizer: gd\n")
+    r = cli("fit", "--config", f)
+    assert r.exit_code == 2 and "--optimizer does not apply" in r.stderr, r.stderr

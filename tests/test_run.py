@@ -107,6 +107,20 @@ def test_config_file_then_flags_override(cli, tmp_path):
     assert r.exit_code == 2 and "b.yaml:1:1: unknown key 'expresion'; did you mean 'expression'?" in r.stderr
 
 
+@pytest.mark.parametrize("line,message", [
+    ("epochs: abc", "'epochs' expects int, got 'abc'"),
+    ("n: [1, 2]", "'n' expects int, got [1, 2]"),
+    ("momentum: abc", "'momentum' expects float, got 'abc'"),
+    ("json: maybe", "'json' expects bool, got 'maybe'"),
+])
+def test_a_config_files_wrong_types_are_one_line_errors(cli, tmp_path, line, message):
+    """The --config path checks value types as `gdcli run` does: a clear error, not an internal one."""
+    f = write(tmp_path, "c.yaml", f"generate: 2*x + 1\n{line}\n")
+    r = cli("fit", "--config", f)
+    assert r.exit_code == 2 and f"c.yaml:2:1: {message}" in r.stderr, r.stderr
+    assert "internal error" not in r.stderr and r.stderr.strip().count("\n") == 0
+
+
 @pytest.mark.parametrize("path,expected", [("a.b[1]", 2), ("a.b.1", 2), ("runs[0].status", "ok")])
 def test_lookup(path, expected):
     assert lookup({"a": {"b": [1, 2]}, "runs": [{"status": "ok"}]}, path) == expected

@@ -37,18 +37,48 @@ def suggest(word: str, choices) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def shown(value) -> str:
+    """A value for a message: control characters and terminal escapes escaped, long text cut."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def type_problem(key, value, hint) -> str | None:
+    """Why a YAML value does not fit its option's annotation (int, float, str, bool, Optional, Any), or None."""
+    import typing
+
+    args = [a for a in typing.get_args(hint) if a is not type(None)] if typing.get_args(hint) else [hint]
+    if value is None or Any in args:
+        return None
+    for a in args:
+        if a is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return None
+        if a in (int, str, bool) and type(value) is a:
+            return None
+        if a not in (int, float, str, bool):
+            return None
+    names = " or ".join(getattr(a, "__name__", str(a)) for a in args)
+    return (f"'{key}' expects {names}, got {shown(value)}"
+            + (" (quote it if you mean the text)" if isinstance(value, bool) else ""))
+
+
 def options_from_mapping(cls, mapping: dict, *, where: str = "", marks: dict | None = None, ignore=()) -> dict:
-    """Check a YAML mapping's keys against an options dataclass; return the known values by field name."""
+    """Check a YAML mapping's keys and value types against an options dataclass; return the values by field name."""
+    import typing
+
+    hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     values: dict[str, Any] = {}
     for key, value in mapping.items():
         field = str(key).replace("-", "_")
         if field in ignore:
             continue
+        line, col = (marks or {}).get(key, (0, 0))
+        pos = f"{where}:{line}:{col}: " if line else (f"{where}: " if where else "")
         if field not in names:
-            line, col = (marks or {}).get(key, (0, 0))
-            pos = f"{where}:{line}:{col}: " if line else (f"{where}: " if where else "")
             raise ConfigError(f"{pos}unknown key '{key}'{suggest(field, names)}")
+        if (why := type_problem(key, value, hints.get(field))) is not None:
+            raise ConfigError(pos + why)
         values[field] = value
     return values
 

@@ -22,22 +22,22 @@ class FitOptions:
     x: Any = None
     y: Optional[str] = None
     model: str = "linear"
-    activation: str = "relu"
+    activation: Optional[str] = None  # relu (the options of gradient training default to None: see TRAINING)
     task: Optional[str] = None
     subset: Any = None
     test_split: Optional[float] = None
     scale: str = "none"
     params: Any = None
     loss: Optional[str] = None
-    reg: float = 0.0
-    gradient: str = "manual"
-    optimizer: str = "gd"
+    reg: Optional[float] = None
+    gradient: Optional[str] = None
+    optimizer: Optional[str] = None
     lr: Optional[float] = None  # default 0.01; 1 (the full Newton step) for newton
-    momentum: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
-    rmsprop_alpha: float = 0.99
+    momentum: Optional[float] = None
+    beta1: Optional[float] = None
+    beta2: Optional[float] = None
+    eps: Optional[float] = None
+    rmsprop_alpha: Optional[float] = None
     step_size: Optional[float] = None
     batch_size: Any = None
     epochs: int = 100
@@ -49,6 +49,18 @@ class FitOptions:
     landscape_span: float = 1.0
     save_params: Any = None
     json: bool = False
+
+
+# the defaults of the options of gradient training, which are None until given, so that a model trained without
+# gradients (madaline:H) can refuse them even when given at their defaults
+TRAINING = {"activation": "relu", "reg": 0.0, "gradient": "manual", "optimizer": "gd", "momentum": 0.9, "beta1": 0.9,
+            "beta2": 0.999, "eps": 1e-8, "rmsprop_alpha": 0.99}
+
+
+def setting(opts: FitOptions, name: str):
+    """An option of gradient training as given, or its default."""
+    value = getattr(opts, name)
+    return TRAINING[name] if value is None else value
 
 
 OPTIONS = FitOptions  # the options dataclass the YAML runner builds for this command
@@ -108,12 +120,12 @@ def validate(opts: FitOptions):
 
         picture_path(opts.landscape, "--landscape")
     madaline = str(opts.model).startswith("madaline:")
-    full_step = opts.optimizer == "newton" or madaline  # Newton's full step; MRII's α = 1 reverses a unit surely
+    # Newton's full step; MRII's α = 1 reverses a unit surely
+    full_step = setting(opts, "optimizer") == "newton" or madaline
     lr = float(opts.lr) if opts.lr is not None else (1.0 if full_step else 0.01)
-    spec = TrainSpec(optimizer=opts.optimizer, lr=lr, epochs=int(opts.epochs), batch_size=sizes[0],
-                     gradient=opts.gradient, seed=int(opts.seed), momentum=float(opts.momentum),
-                     beta1=float(opts.beta1), beta2=float(opts.beta2), eps=float(opts.eps),
-                     rmsprop_alpha=float(opts.rmsprop_alpha),
+    number = {k: float(setting(opts, k)) for k in ("momentum", "beta1", "beta2", "eps", "rmsprop_alpha")}
+    spec = TrainSpec(optimizer=setting(opts, "optimizer"), lr=lr, epochs=int(opts.epochs), batch_size=sizes[0],
+                     gradient=setting(opts, "gradient"), seed=int(opts.seed), **number,
                      step_size=None if opts.step_size is None else float(opts.step_size))
     check_spec(spec)
     if madaline:
@@ -156,10 +168,12 @@ def compute(opts: FitOptions, show_progress: bool = True):
     elif is_dense(opts.model, len(features)):
         if opts.params is not None:
             raise UsageError(f"--params names an expression's parameters; --model {opts.model} has its own")
-        problem = build_network(opts.model, data, features, target, opts.loss, float(opts.reg), opts.activation,
+        problem = build_network(opts.model, data, features, target, opts.loss, float(setting(opts, "reg")),
+                                setting(opts, "activation"),
                                 opts.task)
     else:
-        problem = build_problem(opts.model, data, features, target, opts.loss, float(opts.reg), opts.params)
+        problem = build_problem(opts.model, data, features, target, opts.loss, float(setting(opts, "reg")),
+                                opts.params)
     total = spec.epochs * len(sizes)
     with progress("fit: epochs", total, enabled=show_progress) as bar:
         result = fit(problem, data, spec, init=opts.init, batch_sizes=sizes if len(sizes) > 1 else None,
@@ -200,18 +214,15 @@ def with_landscape(result, problem, data, opts: FitOptions):
 
 def check_madaline(opts: FitOptions, sizes: list, lr: float) -> None:
     """`madaline:H` is trained by Madaline Rule II, a search over reversals of its units: refuse the options of
-    gradient training rather than ignore them."""
-    import dataclasses
-
+    gradient training rather than ignore them, even when given at their defaults."""
     from gdcli.engine.learn.madaline import check_alpha, parse_units
     from gdcli.errors import UsageError
 
     parse_units(opts.model)
     check_alpha(lr)
-    default = {f.name: f.default for f in dataclasses.fields(FitOptions)}
     changed = [name for name in ("optimizer", "gradient", "loss", "reg", "params", "activation", "step_size",
                                  "momentum", "beta1", "beta2", "eps", "rmsprop_alpha", "landscape")
-               if getattr(opts, name) != default[name]]
+               if getattr(opts, name) is not None]  # given, even at its default
     if sizes not in ([None], [1]):
         changed.insert(0, "batch_size")
     if changed:
@@ -229,7 +240,7 @@ def check_early(opts: FitOptions) -> None:
 
     if str(opts.model).startswith("mlp:"):
         parse_hidden(opts.model)
-    if opts.activation not in ACTIVATIONS:
+    if setting(opts, "activation") not in ACTIVATIONS:
         raise UsageError(f"--activation must be one of {', '.join(ACTIVATIONS)}; got '{opts.activation}'")
     if opts.task not in (None, "regression", "classification"):
         raise UsageError(f"--task must be regression or classification; got '{opts.task}'")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gdcli.commands.common import suggest
+from gdcli.commands.common import shown as _shown, suggest, type_problem
 from gdcli.commands import COMMANDS, command_module
 from gdcli.errors import ConfigError
 from gdcli.experiments.checks import Check, parse_checks
@@ -52,20 +52,6 @@ def _scalar_fields(cls) -> set[str]:
     return scalars
 
 
-def _type_ok(value, hint) -> bool:
-    args = [a for a in typing.get_args(hint) if a is not type(None)] if typing.get_args(hint) else [hint]
-    if value is None or Any in args:
-        return True
-    for a in args:
-        if a is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return True
-        if a in (int, str, bool) and type(value) is a:
-            return True
-        if a not in (int, float, str, bool):
-            return True
-    return False
-
-
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 RESERVED = {"summary.json"}
 MAX_RUNS = 10_000  # sweep points in one experiment
@@ -78,12 +64,6 @@ def _bad_name(name) -> str | None:
     if name in RESERVED:
         return f"name '{name}' is reserved for the batch summary"
     return None
-
-
-def _shown(value) -> str:
-    """A value for a message: control characters and terminal escapes escaped, long text cut."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _bad_output(value) -> str | None:
@@ -143,9 +123,8 @@ def load_experiment(path: str | Path) -> Experiment:
             values = [value]
         for i, v in enumerate(values):
             where = at(key, i if values is value else None)
-            if not _type_ok(v, hints.get(name)):
-                problems.append(f"{where}: '{key}' expects {_type_name(hints.get(name))}, got {_shown(v)}"
-                                + (" (quote it if you mean the text)" if isinstance(v, bool) else ""))
+            if (why := type_problem(key, v, hints.get(name))) is not None:
+                problems.append(f"{where}: {why}")
             elif name in outputs and (why := _bad_output(v)) is not None:
                 problems.append(f"{where}: '{key}' {why}")
     seed = data.get("seed")
@@ -283,11 +262,6 @@ def _is_runner_key(name: str, value) -> bool:
     if name == "sweep":
         return isinstance(value, dict) or (isinstance(value, list) and all(isinstance(v, dict) for v in value))
     return True
-
-
-def _type_name(hint) -> str:
-    args = [a for a in typing.get_args(hint) if a is not type(None)] if typing.get_args(hint) else [hint]
-    return " or ".join(getattr(a, "__name__", str(a)) for a in args)
 
 
 def _sweep_size(sweep) -> int:

@@ -104,9 +104,12 @@ def _classification(problem: Problem | Network, data, theta: np.ndarray, epochs:
     elif problem.loss == "perceptron":  # the perceptron stops making updates once it separates separable data
         message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: this model "
                    "cannot separate the data (it looks not separable by it)")
-    else:  # a smooth loss still moves on separable data; only the perceptron's failure says much
+    elif isinstance(problem, Network) and len(problem.sizes) > 2:  # hidden layers: it may yet separate the data
         message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: not separated yet "
-                   "(more epochs may help; the perceptron tells whether the data is separable)")
+                   "(more epochs, another --seed or more hidden units may help)")
+    else:  # a linear score separates only data a hyperplane can split (not XOR): there more epochs cannot help
+        message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: not separated; "
+                   "more epochs help only if a hyperplane can split the classes (--model perceptron tells)")
     return {"errors": errors, "rows": data.rows, "accuracy": 1 - errors / data.rows, "separated": errors == 0,
             "message": message}
 
