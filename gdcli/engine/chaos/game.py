@@ -202,8 +202,8 @@ def _ctrl_c_held():
     """A Ctrl-C in the block is held until it ends, then handled as it would have been: it cannot land between
     adding rows to the counts and marking them added (which would lose them or count them twice). A handler, not a
     signal mask: the kernel may hand SIGINT to any thread (BLAS makes some), and Python acts on it in this one."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # no KeyboardInterrupt reaches another thread
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
+        yield  # no KeyboardInterrupt reaches another thread; a handler set outside Python cannot be put back
         return
     held: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
