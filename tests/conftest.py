@@ -1,4 +1,4 @@
-"""Shared test helpers: invoke the CLI in-process and parse its JSON."""
+"""Shared test helpers: invoke the CLI in-process and parse its JSON; run it on a terminal to wait for its progress."""
 
 from __future__ import annotations
 
