@@ -16,6 +16,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra: pip install -e '.[test,cluster]'")
 
+from gdcli.experiments.cluster import executing  # noqa: E402  (after the skip: it needs nothing of Dask's)
+
 DASK = str(Path(sys.executable).with_name("dask"))
 TIMING = {"seconds", "points_per_second"}
 # Without --dashboard-address, even --no-dashboard leaves an HTTP server listening on every interface.
@@ -231,11 +233,13 @@ def test_ctrl_c_cancels_the_cluster_tasks_and_keeps_the_summary(tmp_path):
     files |= {f"s{i}.yaml": f"name: s{i}\ncommand: fractal\npoints: 1000000000\nresolution: 16\n" for i in range(4)}
     batch = write_batch(tmp_path / "exp", files)
     out = tmp_path / "out"
-    with dask_cluster(tmp_path) as (address, _, _):
+    with dask_cluster(tmp_path) as (address, _, _), \
+            distributed.Client(address, timeout=60, set_as_default=False) as watcher:
         proc = gdcli_run(batch, out, address)
         try:
             wait_until((out / "a" / "result.json").exists, proc)
-            time.sleep(1.0)
+            # both workers executing a slow one (what gdcli asks them when stopped), not a fixed second after `a`
+            wait_until(lambda: sum(map(len, watcher.run(executing).values())) == 2, proc)
             proc.send_signal(signal.SIGINT)
             time.sleep(0.2)
             proc.send_signal(signal.SIGINT)

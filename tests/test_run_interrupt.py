@@ -33,6 +33,12 @@ def start(folder: Path, out: Path, *extra: str) -> subprocess.Popen:
                             start_new_session=True)
 
 
+def start_on_terminal(on_terminal, folder: Path, out: Path, *extra: str):
+    """`gdcli run` drawing its bars (stderr on a pseudo-terminal): a test can wait for a slow one's points."""
+    return on_terminal(sys.executable, "-m", "gdcli", "run", folder, "--out", out, *extra, cwd=folder,
+                       start_new_session=True)
+
+
 def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
@@ -41,7 +47,8 @@ def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
         time.sleep(0.05)
 
 
-def interrupt(proc: subprocess.Popen, group: bool, times: int = 1) -> tuple[str, str]:
+def interrupt(run, group: bool, times: int = 1) -> tuple[str, str]:
+    proc = getattr(run, "proc", run)
     for i in range(times):
         if group:  # a terminal's Ctrl-C reaches the whole foreground process group
             os.killpg(proc.pid, signal.SIGINT)
@@ -49,7 +56,7 @@ def interrupt(proc: subprocess.Popen, group: bool, times: int = 1) -> tuple[str,
             proc.send_signal(signal.SIGINT)
         time.sleep(0.2)
     try:
-        return proc.communicate(timeout=60)  # a guard against a hang, not a timing claim
+        return run.communicate(timeout=60)  # a guard against a hang, not a timing claim
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -74,13 +81,14 @@ def check_summary(out: Path, expected: dict[str, str]) -> dict:
 
 
 @pytest.mark.parametrize("times", [1, 2])
-def test_ctrl_c_stops_a_serial_batch(tmp_path, times):
+def test_ctrl_c_stops_a_serial_batch(tmp_path, times, on_terminal):
     names = batch(tmp_path, "fssf")
     out = tmp_path / "out"
-    proc = start(tmp_path, out)
-    wait_for(out / names[0] / "result.json", proc)
-    time.sleep(1.0)  # the first slow one is running now
-    stdout, stderr = interrupt(proc, group=False, times=times)
+    run = start_on_terminal(on_terminal, tmp_path, out)
+    proc = run.proc
+    # the first slow one has binned points (a fixed sleep could end in its imports, with no points to keep)
+    run.wait_for_progress("fractal")
+    stdout, stderr = interrupt(run, group=False, times=times)
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "Traceback" not in stdout
     assert "interrupted: summary.json lists what ran" in stderr
@@ -89,13 +97,14 @@ def test_ctrl_c_stops_a_serial_batch(tmp_path, times):
 
 
 @pytest.mark.parametrize("group", [False, True], ids=["kill-parent", "terminal-group"])
-def test_ctrl_c_stops_a_parallel_batch(tmp_path, group):
+def test_ctrl_c_stops_a_parallel_batch(tmp_path, group, on_terminal):
     names = batch(tmp_path, "fsssf")
     out = tmp_path / "out"
-    proc = start(tmp_path, out, "--jobs", "2")
+    run = start_on_terminal(on_terminal, tmp_path, out, "--jobs", "2")
+    proc = run.proc
     wait_for(out / names[0] / "result.json", proc)
-    time.sleep(1.5)  # both workers busy with e1 and e2
-    stdout, stderr = interrupt(proc, group=group, times=2)
+    run.wait_for_progress("fractal", bars=2)  # both workers busy with e1 and e2, each with points binned
+    stdout, stderr = interrupt(run, group=group, times=2)
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr
     summary = check_summary(out, {names[0]: "passed", names[1]: "interrupted", names[2]: "interrupted",

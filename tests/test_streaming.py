@@ -109,19 +109,16 @@ def test_table_marks_the_gap_between_kept_rows(cli):
     ["x**2", "--start", "1", "--lr", "1,0.999999", "--steps", "100000000", "--tol", "0"],  # a batched sweep
     ["x**2 + y**2", "--start-grid", "x=-1:1:30, y=-1:1:30", "--lr", "1e-9", "--steps", "100000000"],  # basins
 ])
-def test_real_ctrl_c_keeps_partial_batched_results(args, tmp_path):
+def test_real_ctrl_c_keeps_partial_batched_results(args, tmp_path, on_terminal):
     import json
     import signal
-    import subprocess
     import sys
-    import time
 
-    p = subprocess.Popen([sys.executable, "-m", "gdcli", "descend", *args, "--json"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    time.sleep(5)
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
-    assert p.returncode == 130, err
+    t = on_terminal(sys.executable, "-m", "gdcli", "descend", *args, "--json")
+    t.wait_for_progress("basin map" if "--start-grid" in args else "descend")  # steps taken: past the imports
+    t.proc.send_signal(signal.SIGINT)
+    out, err = t.communicate(timeout=60)
+    assert t.proc.returncode == 130, err
     doc = json.loads(out)
     assert doc["interrupted"] and "Traceback" not in err
     if "runs" in doc:
