@@ -2,8 +2,10 @@
 
 import importlib.util
 import json
+import os
 import signal
 import sys
+import threading
 import time
 
 import numpy as np
@@ -67,6 +69,19 @@ def test_ctrl_c_to_the_parent_stops_every_worker_and_keeps_their_points(tmp_path
     assert "Traceback" not in err and (tmp_path / "f.png").exists()
 
 
+def test_a_run_started_with_ctrl_c_ignored_finishes_with_every_worker(tmp_path, on_terminal):
+    """`nohup` or `&` in a script starts a process with SIGINT ignored: a Ctrl-C to its group stops no worker."""
+    t = on_terminal(sys.executable, "-m", "gdcli", "fractal", "--points", "6e7", "--workers", "2", "--json",
+                    "--kernel", "numpy", "--out", tmp_path / "f.png", start_new_session=True,
+                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    t.wait_for_progress("fractal")
+    os.killpg(t.proc.pid, signal.SIGINT)  # the parent and both workers
+    out, err = t.communicate(timeout=120)
+    assert t.proc.returncode == 0, err
+    (panel,) = json.loads(out)["panels"]
+    assert panel["status"] == "ok" and panel["points"] == 60_000_000
+
+
 def test_a_worker_that_dies_at_the_stop_makes_the_run_interrupted_not_hung(monkeypatch):
     """Ctrl-C after the first worker binned its share, while the second dies of the forwarded stop without sending:
     the parent keeps the first's points, marks the run interrupted, and does not wait for the lost worker."""
@@ -102,3 +117,33 @@ def test_a_worker_stopped_mid_run_sends_whole_chunks(monkeypatch):
     d = run_chaos_parallel(MAPS, PROB.minimum, 40 * MIN_POINTS, workers=2, burn_in=10, chains=512, resolution=50,
                            window=Window((-0.3, 4.3), (-0.3, 4.3)), seed=0, on_progress=stop_after_some)
     assert d.interrupted and 0 < d.points < 40 * MIN_POINTS and d.points == d.inside == d.counts.sum()
+
+
+def test_a_ctrl_c_while_the_workers_start_leaves_none_running(monkeypatch):
+    """A Ctrl-C right after a worker's fork, before the parent records it: the parent still stops that worker
+    (SIGINT is held over the starts; a mask alone does not hold it, as a BLAS thread may take it)."""
+    import multiprocessing
+    import multiprocessing.context as mpc
+
+    real, starts = mpc.ForkProcess.start, []
+
+    def start_then_ctrl_c(self):
+        real(self)
+        starts.append(self)
+        if len(starts) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # after the second fork, before its record
+            time.sleep(0.2)  # the thread the kernel hands it to runs Python's C handler meanwhile
+
+    monkeypatch.setattr(mpc.ForkProcess, "start", start_then_ctrl_c)
+    # another thread that takes signals, as a progress bar's refresh thread does (BLAS's stop before a fork)
+    done = threading.Event()
+    bystander = threading.Thread(target=done.wait)
+    bystander.start()
+    try:
+        d = run_chaos_parallel(MAPS, PROB.minimum, 200 * MIN_POINTS, workers=2, burn_in=10, chains=512,
+                               resolution=50, window=Window((-0.3, 4.3), (-0.3, 4.3)), seed=0)
+    finally:
+        done.set()
+        bystander.join()
+    assert len(starts) == 2 and d.interrupted and d.points == d.inside < 200 * MIN_POINTS
+    assert not multiprocessing.active_children()  # both were told to stop, sent their points and were joined

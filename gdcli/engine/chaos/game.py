@@ -198,12 +198,16 @@ class _Binner:
 
 
 @contextmanager
-def _ctrl_c_held():
+def ctrl_c_held():
     """A Ctrl-C in the block is held until it ends, then handled as it would have been: it cannot land between
     adding rows to the counts and marking them added (which would lose them or count them twice). A handler, not a
-    signal mask: the kernel may hand SIGINT to any thread (BLAS makes some), and Python acts on it in this one."""
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
-        yield  # no KeyboardInterrupt reaches another thread; a handler set outside Python cannot be put back
+    signal mask: the kernel may hand SIGINT to any thread (BLAS and a progress bar's refresh make some), and Python
+    acts on it in this one."""
+    # Nothing to hold: no KeyboardInterrupt reaches another thread; an ignored Ctrl-C stays ignored (and so does a
+    # fork made in the block, which inherits the handler); a handler set outside Python could not be put back.
+    current = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or current in (None, signal.SIG_IGN):
+        yield
         return
     held: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
@@ -276,7 +280,7 @@ def _run_chaos(maps: Maps, start, points: int, *, burn_in: int, chains: int, res
 
     def flush():  # the rows binned since the last flush into the counts, and forgotten, as one step
         nonlocal row, nonfinite
-        with _ctrl_c_held():
+        with ctrl_c_held():
             if row and not binner.flush(flat[:row].ravel()):
                 nonfinite = True
             row = 0

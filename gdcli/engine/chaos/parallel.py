@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from gdcli.engine.chaos.game import PILOT, Density, Window, index_dtype, run_chaos
+from gdcli.engine.chaos.game import PILOT, Density, Window, ctrl_c_held, index_dtype, run_chaos
 from gdcli.engine.chaos.problem import Maps
 
 # below this a worker's start-up (a fork, ~20-50 ms) costs more than it saves
@@ -108,14 +108,18 @@ def run_chaos_parallel(maps: Maps, start, points: int, *, workers: int, burn_in:
     results: dict[int, Density] = {}
     started = []
     try:
-        # SIGINT stays blocked across the forks, so that a Ctrl-C cannot reach a worker before its handler is set
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            for p in procs:
-                p.start()
-                started.append(p)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C that came meanwhile is raised here
+        # SIGINT stays blocked across the forks, so that a Ctrl-C cannot reach a worker before its handler is set;
+        # and held in this process (a BLAS thread may take it), so that it cannot land between a worker's start
+        # and its record in `started`, which would leave that worker unstopped
+        with ctrl_c_held():
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                for p in procs:
+                    p.start()
+                    started.append(p)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        # a Ctrl-C that came meanwhile was raised as the hold ended, with every worker recorded
         while len(results) < len(started):
             if not _receive(out, results, started):
                 raise RuntimeError("a fractal worker process died")
