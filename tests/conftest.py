@@ -53,14 +53,22 @@ class OnTerminal:
     """
 
     def __init__(self, args, **kwargs):
-        master, slave = pty.openpty()
         env = {k: v for k, v in kwargs.pop("env", os.environ).items() if k != "GDCLI_NO_PROGRESS"}
         env["TERM"] = "xterm"  # not "dumb" (as on some CI runners): Rich draws no live bar there
+        # a session of its own, so that close() can kill what it forked (a fractal's workers outlive a killed
+        # parent); stdin not pytest's terminal (Rich would take its width, and a Ctrl-C typed there)
+        kwargs.setdefault("start_new_session", True)
+        kwargs.setdefault("stdin", subprocess.DEVNULL)
+        master, slave = pty.openpty()
         try:
             self.proc = subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE, stderr=slave, text=True,
                                          env=env, **kwargs)
+        except BaseException:
+            os.close(master)
+            raise
         finally:
             os.close(slave)
+        self._closed, self._session = False, bool(kwargs["start_new_session"])
         self._master, self._raw, self._lock = master, bytearray(), threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)  # a full terminal would block the process
         self._reader.start()
@@ -102,14 +110,35 @@ class OnTerminal:
         """(stdout, the terminal's text) once the process has exited."""
         out, _ = self.proc.communicate(timeout=timeout)
         self._reader.join(timeout=10)  # the rest of the terminal's output (a forked worker may still hold it)
-        if not self._reader.is_alive():
-            os.close(self._master)
+        self._close_terminal()
         return out, self.stderr
+
+    def _close_terminal(self) -> None:
+        if not self._closed and not self._reader.is_alive():  # never under a read in progress (fd reuse)
+            os.close(self._master)
+            self._closed = True
+
+    def close(self) -> None:
+        """Kill the process and whatever it forked (its group, even once the leader is gone); close the fds."""
+        if not self._session:
+            if self.proc.poll() is None:
+                self.proc.kill()
+        else:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # a group outlives its leader while members remain
+            except ProcessLookupError:
+                pass
+        self.proc.wait(timeout=30)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self._reader.join(timeout=10)  # EIO once every holder of the terminal is dead
+        self._close_terminal()
 
 
 @pytest.fixture
 def on_terminal():
-    """on_terminal(*args, **popen_kwargs) -> an OnTerminal process; killed at the end of the test if still running."""
+    """on_terminal(*args, **popen_kwargs) -> an OnTerminal process; it and what it forked are killed at the end
+    of the test, its terminal and pipe closed."""
     started: list[OnTerminal] = []
 
     def start(*args, **kwargs) -> OnTerminal:
@@ -118,9 +147,4 @@ def on_terminal():
 
     yield start
     for t in started:
-        if t.proc.poll() is None:
-            if os.getpgid(t.proc.pid) == t.proc.pid:  # started in a session of its own: its workers too
-                os.killpg(t.proc.pid, signal.SIGKILL)
-            else:
-                t.proc.kill()
-            t.proc.wait(timeout=30)
+        t.close()

@@ -70,7 +70,7 @@ def test_ctrl_c_to_the_parent_stops_every_worker_and_keeps_their_points(tmp_path
 
 
 def test_a_run_started_with_ctrl_c_ignored_finishes_with_every_worker(tmp_path, on_terminal):
-    """`nohup` or `&` in a script starts a process with SIGINT ignored: a Ctrl-C to its group stops no worker."""
+    """`&` in a script (no job control) starts a process with SIGINT ignored: a Ctrl-C to its group stops no worker."""
     t = on_terminal(sys.executable, "-m", "gdcli", "fractal", "--points", "6e7", "--workers", "2", "--json",
                     "--kernel", "numpy", "--out", tmp_path / "f.png", start_new_session=True,
                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))

@@ -48,7 +48,8 @@ def _worker(i, out, progress, maps, start, points, kwargs):
         if stop and n < points:
             raise KeyboardInterrupt
 
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a run started to ignore Ctrl-C (nohup, `&`) still does
+    # a run started to ignore Ctrl-C (`&` in a script without job control) still ignores it
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         signal.signal(signal.SIGINT, note_stop)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent across the fork
     out.put((i, run_chaos(maps, start, points, on_progress=on_progress, **kwargs)))
