@@ -86,13 +86,20 @@ def test_logistic_on_separable_data_does_not_claim_it_cannot_separate():
 
 
 @pytest.mark.parametrize("model,hint", [("adaline", "only if a hyperplane can split"),
+                                        ("logistic", "only if a hyperplane can split"),
+                                        ("w1*x1 + w2*x2 + b", "only if a hyperplane can split"),
+                                        ("w*x1*x2 + b", "if a boundary of this model's form can split"),
                                         ("mlp:2", "more hidden units may help")])
 def test_the_unseparated_message_fits_the_model(model, hint):
-    """On XOR a linear model cannot get there with more epochs (it must not suggest they help); a network may."""
+    """On XOR a linear model cannot get there with more epochs (it must not suggest they help); a network or an
+    expression with its own boundary may."""
     from gdcli.engine.learn.data import Dataset
-    from gdcli.engine.learn.networks import build_network
+    from gdcli.engine.learn.networks import build_network, is_dense
 
     xor = Dataset(("x1", "x2", "y"), np.array([[0, 0, -1], [0, 1, 1], [1, 0, 1], [1, 1, -1]], float), "xor")
-    problem = build_network(model, xor, ("x1", "x2"), "y", None, 0.0, "relu", None)
+    if is_dense(model, 2):
+        problem = build_network(model, xor, ("x1", "x2"), "y", None, 0.0, "relu", None)
+    else:
+        problem = problem_for(xor, model, "logistic")
     r = fit(problem, xor, TrainSpec(lr=0.01, epochs=5))
     assert not r.classification["separated"] and hint in r.classification["message"]

@@ -121,6 +121,24 @@ def test_a_config_files_wrong_types_are_one_line_errors(cli, tmp_path, line, mes
     assert "internal error" not in r.stderr and r.stderr.strip().count("\n") == 0
 
 
+def test_a_config_file_skips_the_runners_own_keys_but_not_an_option_of_that_name(cli, tmp_path):
+    """An experiment file as --config: its `sweep:` runs and `expect:` checks are the runner's; gradcheck's own
+    `sweep: true` is an option."""
+    f = write(tmp_path, "g.yaml", "name: g\ncommand: gradcheck\nexpression: x**2\nat: 3\n"
+                                  "sweep: [{at: 1}, {at: 2}]\nexpect: [{path: passed, equals: true}]\n")
+    doc = json.loads(cli("gradcheck", "--config", f, "--json").stdout)
+    assert doc["passed"] and doc["point"] == [3] and doc["sweep"] is None  # one check at x = 3, no h sweep
+    f = write(tmp_path, "s.yaml", "expression: x**2\nat: 3\nsweep: true\n")
+    assert json.loads(cli("gradcheck", "--config", f, "--json").stdout)["sweep"]  # the h sweep
+
+
+def test_a_sweeps_values_are_type_checked_before_anything_runs(cli, tmp_path):
+    f = write(tmp_path, "sw.yaml", "name: sw\ncommand: fit\ngenerate: 2*x + 1\nsweep: [{epochs: 3}, {epochs: abc}]\n")
+    r = cli("run", f, "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "sw.yaml:4:1: 'epochs' expects int, got 'abc'" in r.stderr, r.stderr
+    assert "internal error" not in r.stderr and not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("path,expected", [("a.b[1]", 2), ("a.b.1", 2), ("runs[0].status", "ok")])
 def test_lookup(path, expected):
     assert lookup({"a": {"b": [1, 2]}, "runs": [{"status": "ok"}]}, path) == expected

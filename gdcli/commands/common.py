@@ -43,11 +43,16 @@ def shown(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def type_problem(key, value, hint) -> str | None:
-    """Why a YAML value does not fit its option's annotation (int, float, str, bool, Optional, Any), or None."""
+def hint_args(hint) -> list:
+    """The types an annotation allows, None aside: Optional[float] -> [float], int -> [int]."""
     import typing
 
-    args = [a for a in typing.get_args(hint) if a is not type(None)] if typing.get_args(hint) else [hint]
+    return [a for a in typing.get_args(hint) if a is not type(None)] if typing.get_args(hint) else [hint]
+
+
+def type_problem(key, value, hint) -> str | None:
+    """Why a YAML value does not fit its option's annotation (int, float, str, bool, Optional, Any), or None."""
+    args = hint_args(hint)
     if value is None or Any in args:
         return None
     for a in args:
@@ -58,12 +63,27 @@ def type_problem(key, value, hint) -> str | None:
         if a not in (int, float, str, bool):
             return None
     names = " or ".join(getattr(a, "__name__", str(a)) for a in args)
-    return (f"'{key}' expects {names}, got {shown(value)}"
-            + (" (quote it if you mean the text)" if isinstance(value, bool) else ""))
+    why = f"'{key}' expects {names}, got {shown(value)}"
+    if isinstance(value, bool):
+        why += " (quote it if you mean the text)"
+    elif isinstance(value, list):
+        why += " (a list of values is a sweep, which `gdcli run FILE` runs)"
+    return why
 
 
-def options_from_mapping(cls, mapping: dict, *, where: str = "", marks: dict | None = None, ignore=()) -> dict:
-    """Check a YAML mapping's keys and value types against an options dataclass; return the values by field name."""
+def is_runner_key(name: str, value) -> bool:
+    """`expect:` and `sweep:` belong to the runner, unless the command has an option of that name and the
+    value is of that option's kind (convex's `expect: convex`, gradcheck's `sweep: true`)."""
+    if name == "expect":
+        return isinstance(value, list)
+    if name == "sweep":
+        return isinstance(value, dict) or (isinstance(value, list) and all(isinstance(v, dict) for v in value))
+    return True
+
+
+def options_from_mapping(cls, mapping: dict, *, where: str = "", marks: dict | None = None) -> dict:
+    """Check a YAML mapping's keys and value types against an options dataclass; return the values by field name.
+    An experiment file's own keys (name, expect: [...], sweep: {...}, …) are skipped: they are the runner's."""
     import typing
 
     hints = typing.get_type_hints(cls)
@@ -71,7 +91,7 @@ def options_from_mapping(cls, mapping: dict, *, where: str = "", marks: dict | N
     values: dict[str, Any] = {}
     for key, value in mapping.items():
         field = str(key).replace("-", "_")
-        if field in ignore:
+        if field in EXPERIMENT_KEYS and (field not in names or is_runner_key(field, value)):
             continue
         line, col = (marks or {}).get(key, (0, 0))
         pos = f"{where}:{line}:{col}: " if line else (f"{where}: " if where else "")
@@ -94,8 +114,7 @@ def build_options(cls, config: Path | None, given: dict, command: str | None = N
             raise ConfigError(f"{config}: expected a mapping of option names to values")
         if command and data.get("command", command) != command:
             raise ConfigError(f"{config}: this file is for '{data['command']}', not '{command}'")
-        values.update(options_from_mapping(cls, data, where=str(config), marks=getattr(data, "marks", None),
-                                           ignore=EXPERIMENT_KEYS - {f.name for f in dataclasses.fields(cls)}))
+        values.update(options_from_mapping(cls, data, where=str(config), marks=getattr(data, "marks", None)))
     names = {f.name for f in dataclasses.fields(cls)}
     values.update({k: v for k, v in given.items() if k in names and v is not None})
     missing = [f.name for f in dataclasses.fields(cls)

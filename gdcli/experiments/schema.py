@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gdcli.commands.common import shown as _shown, suggest, type_problem
+from gdcli.commands.common import (EXPERIMENT_KEYS, hint_args, is_runner_key, shown as _shown, suggest,
+                                  type_problem)
 from gdcli.commands import COMMANDS, command_module
 from gdcli.errors import ConfigError
 from gdcli.experiments.checks import Check, parse_checks
 from gdcli.experiments.tasks import FLAG, yaml_words
 from gdcli.commands.yamlio import load_yaml
 
-TOP_KEYS = {"name", "command", "description", "seed", "sweep", "expect", "expected_outcomes"}
 # Outcomes that fail an experiment unless a check names them; `expected_outcomes:` lists the ones that are
 # the result itself (a stability map is made of diverged cells; a pitfall experiment shows a failed check).
 OUTCOMES = ("diverged", "diverging", "non-finite", "failed")
@@ -46,7 +46,7 @@ def _scalar_fields(cls) -> set[str]:
     scalars = set()
     for f in dataclasses.fields(cls):
         t = hints.get(f.name)
-        args = [a for a in typing.get_args(t) if a is not type(None)] if typing.get_args(t) else [t]
+        args = hint_args(t)
         if all(a in (int, float, str, bool) for a in args):
             scalars.add(f.name)
     return scalars
@@ -110,10 +110,10 @@ def load_experiment(path: str | Path) -> Experiment:
     options, axes = {}, {}
     for key, value in data.items():
         name = str(key).replace("-", "_")
-        if key in TOP_KEYS and (name not in names or _is_runner_key(name, value)):
+        if key in EXPERIMENT_KEYS and (name not in names or is_runner_key(name, value)):
             continue
         if name not in names:
-            problems.append(f"{at(key)}: unknown key {_shown(key)} for {command}{suggest(name, names | TOP_KEYS)}")
+            problems.append(f"{at(key)}: unknown key {_shown(key)} for {command}{suggest(name, names | EXPERIMENT_KEYS)}")
             continue
         if name in scalars and isinstance(value, list):
             axes[name] = value  # a list on a scalar option is a sweep
@@ -132,7 +132,7 @@ def load_experiment(path: str | Path) -> Experiment:
         problems.append(f"{at('seed')}: seed must be a whole number >= 0; got {_shown(seed)}")
     elif seed is not None and "seed" in names:
         options.setdefault("seed", seed)
-    explicit = "sweep" in data and ("sweep" not in names or _is_runner_key("sweep", data["sweep"]))
+    explicit = "sweep" in data and ("sweep" not in names or is_runner_key("sweep", data["sweep"]))
     size = math.prod(len(v) for v in axes.values()) * (_sweep_size(data["sweep"]) if explicit else 1)
     runs = [{}]
     if size > MAX_RUNS:  # refuse before building millions of dicts
@@ -142,7 +142,7 @@ def load_experiment(path: str | Path) -> Experiment:
         runs = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())] if axes else [{}]
         if explicit:
             try:
-                runs = _explicit_sweep(data["sweep"], runs, names, at("sweep"), outputs)
+                runs = _explicit_sweep(data["sweep"], runs, hints, at("sweep"), outputs)
             except ConfigError as exc:
                 problems.append(exc.message)
     # Check each run's options now, with the command's own checks, so nothing runs if any point is bad.
@@ -169,7 +169,7 @@ def load_experiment(path: str | Path) -> Experiment:
     checks = []
     expect = data.get("expect", [])
     try:
-        checks = parse_checks(expect if _is_runner_key("expect", expect) else [])
+        checks = parse_checks(expect if is_runner_key("expect", expect) else [])
     except ValueError as exc:
         problems.append(f"{at('expect')}: {exc}")
     if checks and getattr(module, "RESULT", None) is not None:
@@ -254,24 +254,16 @@ def _check_expression(text: str, where: str) -> None:
         raise ConfigError(f"{where}: expression: {exc.message}", source=exc.source, span=exc.span) from None
 
 
-def _is_runner_key(name: str, value) -> bool:
-    """`expect:` and `sweep:` belong to the runner, unless the command has an option of that name and the
-    value is of that option's kind (convex's `expect: convex`, gradcheck's `sweep: true`)."""
-    if name == "expect":
-        return isinstance(value, list)
-    if name == "sweep":
-        return isinstance(value, dict) or (isinstance(value, list) and all(isinstance(v, dict) for v in value))
-    return True
-
-
 def _sweep_size(sweep) -> int:
     if isinstance(sweep, dict):
         return math.prod(len(v) if isinstance(v, list) else 1 for v in sweep.values())
     return len(sweep) if isinstance(sweep, list) else 1
 
 
-def _explicit_sweep(sweep, runs, names, where, outputs=frozenset()) -> list[dict]:
-    """`sweep:` as a mapping of option -> values (a grid) or a list of mappings (the runs themselves)."""
+def _explicit_sweep(sweep, runs, hints: dict, where, outputs=frozenset()) -> list[dict]:
+    """`sweep:` as a mapping of option -> values (a grid) or a list of mappings (the runs themselves); `hints` are
+    the options' annotations, which each value must fit."""
+    names = set(hints)
     if isinstance(sweep, dict):
         grid = [dict(zip(sweep, combo)) for combo in itertools.product(*[v if isinstance(v, list) else [v] for v in sweep.values()])]
     elif isinstance(sweep, list) and all(isinstance(r, dict) for r in sweep):
@@ -282,6 +274,8 @@ def _explicit_sweep(sweep, runs, names, where, outputs=frozenset()) -> list[dict
         for key in run:
             if str(key).replace("-", "_") not in names:
                 raise ConfigError(f"{where}: unknown option {_shown(key)} in sweep{suggest(str(key), names)}")
+            if (why := type_problem(key, run[key], hints[str(key).replace("-", "_")])) is not None:
+                raise ConfigError(f"{where}: {why}")
             if str(key).replace("-", "_") in outputs and (why := _bad_output(run[key])) is not None:
                 raise ConfigError(f"{where}: '{key}' {why}")
     grid = [{str(k).replace("-", "_"): v for k, v in r.items()} for r in grid]

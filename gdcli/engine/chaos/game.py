@@ -214,7 +214,11 @@ def ctrl_c_held():
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        try:
+            signal.signal(signal.SIGINT, previous)
+        except BaseException:  # another signal's handler ran first and raised (the swap did not happen): swap, go on
+            signal.signal(signal.SIGINT, previous)
+            raise
         if held and callable(previous):
             previous(signal.SIGINT, None)  # Python's own raises KeyboardInterrupt; a worker's records the stop
         elif held and previous == signal.SIG_DFL:

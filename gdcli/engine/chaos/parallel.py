@@ -78,11 +78,13 @@ def run_chaos_parallel(maps: Maps, start, points: int, *, workers: int, burn_in:
                        window: Window | None = None, seed: int = 0, kernel: str = "numpy",
                        on_progress: Callable[[int], None] | None = None) -> Density:
     """run_chaos with the chains and points split over `workers` processes (one process: run_chaos itself)."""
+    import multiprocessing as mp
+
     kwargs = dict(burn_in=burn_in, resolution=resolution, kernel=kernel)
-    if workers <= 1 or points < MIN_POINTS[kernel] or chains < 2 * workers:
+    # a daemon process (a Dask worker under its nanny) may not start processes: it runs the chains itself
+    if workers <= 1 or points < MIN_POINTS[kernel] or chains < 2 * workers or mp.current_process().daemon:
         return run_chaos(maps, start, points, chains=chains, window=window, seed=seed, on_progress=on_progress,
                          **kwargs)
-    import multiprocessing as mp
 
     began = time.perf_counter()
     parts = []

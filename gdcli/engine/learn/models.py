@@ -80,6 +80,12 @@ class Problem:
         return tuple(sp.Symbol(v, real=True) for v in self.features)
 
     @cached_property
+    def affine(self) -> bool:
+        """Is every score affine in the features (a hyperplane boundary), as linear, logistic and svm are?"""
+        xs = self.feature_syms
+        return all(e.is_polynomial(*xs) and sp.Poly(e, *xs).total_degree() <= 1 for e in self.outputs)
+
+    @cached_property
     def param_syms(self):
         return tuple(sp.Symbol(v, real=True) for v in self.params)
 

@@ -107,9 +107,12 @@ def _classification(problem: Problem | Network, data, theta: np.ndarray, epochs:
     elif isinstance(problem, Network) and len(problem.sizes) > 2:  # hidden layers: it may yet separate the data
         message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: not separated yet "
                    "(more epochs, another --seed or more hidden units may help)")
-    else:  # a linear score separates only data a hyperplane can split (not XOR): there more epochs cannot help
+    elif isinstance(problem, Network) or problem.affine:  # a hyperplane cannot split XOR however long it trains
         message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: not separated; "
                    "more epochs help only if a hyperplane can split the classes (--model perceptron tells)")
+    else:  # an expression's own boundary (w*x1*x2 + b splits XOR)
+        message = (f"{errors} of {data.rows} rows still misclassified after {epochs} epochs: not separated yet "
+                   "(more epochs help if a boundary of this model's form can split the classes)")
     return {"errors": errors, "rows": data.rows, "accuracy": 1 - errors / data.rows, "separated": errors == 0,
             "message": message}
 
