@@ -169,8 +169,7 @@ def compute(opts: FitOptions, show_progress: bool = True):
         if opts.params is not None:
             raise UsageError(f"--params names an expression's parameters; --model {opts.model} has its own")
         problem = build_network(opts.model, data, features, target, opts.loss, float(setting(opts, "reg")),
-                                setting(opts, "activation"),
-                                opts.task)
+                                setting(opts, "activation"), opts.task)
     else:
         problem = build_problem(opts.model, data, features, target, opts.loss, float(setting(opts, "reg")),
                                 opts.params)
