@@ -125,15 +125,21 @@ def build_options(cls, config: Path | None, given: dict, command: str | None = N
     return cls(**values)
 
 
+def check_picture(path, option: str = "--plot", animation: bool = False) -> None:
+    """A picture option's file name, checked before any work (its extension picks the format); None: no picture."""
+    if path is not None:
+        from gdcli.render.output import picture_path
+
+        picture_path(path, option, animation)
+
+
 def picture_options(plot, levels, n: int, most: int = 2) -> list[float] | None:
     """Check --plot and --levels before any work: the file's extension, 1 to `most` variables, the levels."""
     if plot is None:
         if levels is not None:
             raise UsageError("--levels picks the contour levels of a --plot; give --plot FILE too")
         return None
-    from gdcli.render.output import picture_path
-
-    picture_path(plot)
+    check_picture(plot)
     if not 1 <= n <= most:
         what = "one or two variables" if most == 2 else "one to three variables (three: the level surface)"
         raise UsageError(f"--plot draws functions of {what}; this one has {n}")

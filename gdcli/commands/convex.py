@@ -80,10 +80,7 @@ def _extras(opts: ConvexOptions):
     given = [name for name in ("chord", "alpha", "tangent") if getattr(opts, name) is not None]
     if given and opts.plot is None:
         raise UsageError(f"--{given[0]} draws on the picture; give --plot FILE too")
-    if opts.plot is not None:
-        from gdcli.render.output import picture_path
-
-        picture_path(opts.plot)
+    common.check_picture(opts.plot)
     chord = None
     if opts.chord is not None:
         ends = parse_vector(opts.chord, None, "--chord")

@@ -33,10 +33,7 @@ def validate(opts: CriticalOptions):
     """The option values, checked before any work (`gdcli run` calls it before anything runs); the budget."""
     if opts.starts is not None and not (isinstance(opts.starts, int) and 1 <= opts.starts <= MAX_STARTS):
         raise UsageError(f"--starts must be a whole number from 1 to {MAX_STARTS}; got {opts.starts!r}")
-    if opts.plot is not None:
-        from gdcli.render.output import picture_path
-
-        picture_path(opts.plot)
+    common.check_picture(opts.plot)
     return common.budget(opts)
 
 

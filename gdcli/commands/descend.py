@@ -260,14 +260,10 @@ def compute(opts: DescendOptions) -> DescendResult:
 
 def _check_pictures(opts: DescendOptions, n: int) -> None:
     """File names and dimensions, before any step is taken."""
-    from gdcli.render.output import picture_path
-
-    if opts.plot is not None:
-        picture_path(opts.plot)
-    if opts.animate is not None:
-        picture_path(opts.animate, "--animate", animation=True)
-        if n > 2:
-            raise UsageError(f"--animate draws paths in one or two variables; this expression has {n}")
+    common.check_picture(opts.plot)
+    common.check_picture(opts.animate, "--animate", animation=True)
+    if opts.animate is not None and n > 2:
+        raise UsageError(f"--animate draws paths in one or two variables; this expression has {n}")
 
 
 def artifacts(result, opts: DescendOptions, out_dir) -> list[Path]:

@@ -53,7 +53,7 @@ class FitOptions:
 
 # the defaults of the options of gradient training, which are None until given, so that a model trained without
 # gradients (madaline:H) can refuse them even when given at their defaults
-TRAINING = {"activation": "relu", "reg": 0.0, "gradient": "manual", "optimizer": "gd", "momentum": 0.9, "beta1": 0.9,
+TRAINING = {"optimizer": "gd", "gradient": "manual", "reg": 0.0, "activation": "relu", "momentum": 0.9, "beta1": 0.9,
             "beta2": 0.999, "eps": 1e-8, "rmsprop_alpha": 0.99}
 
 
@@ -111,14 +111,8 @@ def validate(opts: FitOptions):
     if opts.generate is not None and not 1 <= opts.n <= MAX_ROWS:
         raise UsageError(f"--n must be between 1 and {MAX_ROWS:,} rows; got {opts.n:,}")
     sizes = batch_sizes(opts.batch_size)
-    if opts.plot is not None:
-        from gdcli.render.output import picture_path
-
-        picture_path(opts.plot)  # before training: the extension picks the format
-    if opts.landscape is not None:
-        from gdcli.render.output import picture_path
-
-        picture_path(opts.landscape, "--landscape")
+    common.check_picture(opts.plot)  # before training
+    common.check_picture(opts.landscape, "--landscape")
     madaline = str(opts.model).startswith("madaline:")
     # Newton's full step; MRII's α = 1 reverses a unit surely
     full_step = setting(opts, "optimizer") == "newton" or madaline
@@ -219,8 +213,7 @@ def check_madaline(opts: FitOptions, sizes: list, lr: float) -> None:
 
     parse_units(opts.model)
     check_alpha(lr)
-    changed = [name for name in ("optimizer", "gradient", "loss", "reg", "params", "activation", "step_size",
-                                 "momentum", "beta1", "beta2", "eps", "rmsprop_alpha", "landscape")
+    changed = [name for name in (*TRAINING, "loss", "params", "step_size", "landscape")
                if getattr(opts, name) is not None]  # given, even at its default
     if sizes not in ([None], [1]):
         changed.insert(0, "batch_size")

@@ -120,10 +120,7 @@ def validate(opts: FractalOptions):
     except ValueError as exc:
         raise UsageError(f"--window: {exc}; e.g. --window 1.5:2.5,0.5:1.5") from None
     out = Path(opts.out) if opts.out else None
-    if out is not None:
-        from gdcli.render.output import picture_path
-
-        picture_path(out, "--out")
+    common.check_picture(out, "--out")
     _check_colormap(opts.colormap)
     _check_kernel(opts.kernel)
     start = None

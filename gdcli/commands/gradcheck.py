@@ -118,10 +118,7 @@ def validate(opts: GradcheckOptions):
     from gdcli.errors import UsageError
 
     _choice(opts.method, METHODS, "--method")
-    if opts.plot is not None:
-        from gdcli.render.output import picture_path
-
-        picture_path(opts.plot)  # before the work: the extension picks the format
+    common.check_picture(opts.plot)
     _choice(opts.dtype, tuple(DTYPES), "--dtype")
     _choice(opts.analytic, ANALYTIC, "--analytic")
     h = None if opts.h is None else _positive(opts.h, "--h")

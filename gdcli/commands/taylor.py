@@ -28,10 +28,7 @@ OUTPUTS = ("plot",)  # options that name files: in a YAML experiment, file names
 
 def validate(opts: TaylorOptions):
     """The option values, checked before any work (`gdcli run` calls it before anything runs); the budget."""
-    if opts.plot is not None:
-        from gdcli.render.output import picture_path
-
-        picture_path(opts.plot)
+    common.check_picture(opts.plot)
     return common.budget(opts)
 
 

@@ -210,10 +210,10 @@ class NetTensors:
         """(K, K) counts of (true class, predicted class) over the rows of S, as metrics.confusion counts them."""
         if self.truth is None:
             return None
+        from gdcli.engine.learn.networks import class_counts
+
         classes = np.asarray(self.problem.classes)
-        k = len(classes)
-        pred = np.searchsorted(classes, self.problem.predict_class(S))
-        return np.bincount(self.truth * k + pred, minlength=k * k).reshape(k, k)
+        return class_counts(self.truth, np.searchsorted(classes, self.problem.predict_class(S)), len(classes))
 
     def manual_loss_and_grad(self, theta, idx=None):
         """Backpropagation: the forward pass keeps every Z_l and A_l, the backward pass is the chain rule."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gdcli.engine.learn.networks import Network, feature_matrix
+from gdcli.engine.learn.networks import Network, class_counts, feature_matrix
 
 
 def make_tensors(problem, data):
@@ -45,9 +45,7 @@ def confusion(problem, data, theta, tensors=None, counts=None) -> dict:
     classes = np.asarray(problem.classes)
     if counts is None:
         true = np.searchsorted(classes, data.column(problem.target))
-        pred = np.searchsorted(classes, predictions(problem, data, theta, tensors))
-        k = len(classes)
-        counts = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
+        counts = class_counts(true, np.searchsorted(classes, predictions(problem, data, theta, tensors)), len(classes))
     return {"classes": [float(c) for c in classes], "matrix": counts.tolist()}
 
 

@@ -196,3 +196,8 @@ def build_network(model: str, data, features: tuple[str, ...], target: str, loss
     order = sorted(range(len(names)), key=lambda i: natural_key(names[i])) if scheme == "normal" else ()
     return Network(label, sizes, activation, loss, float(reg), tuple(features), target, classes, tuple(names),
                    scheme, tuple(order))
+
+
+def class_counts(true: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
+    """(k, k) counts of (true, predicted) class index pairs: rows the true classes, columns the predictions."""
+    return np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
