@@ -97,7 +97,7 @@ def figure(result, colormap: str = "Blues", log_density: bool = True):
         ax.set_ylim(lo[1], hi[1])
         ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, framealpha=0.9)
     fig.suptitle(f"SGD iterates (density), {result.points:,} points per panel; minimum {fmt_vec(result.minimum)}", fontsize=10)
-    fig.tight_layout()  # room between panels for each colour bar's label
+    fig.tight_layout(rect=(0, 0, 1, 0.97))  # room between panels for each colour bar's label, and above for the title
     return fig
 
 
